@@ -1,0 +1,51 @@
+//! The log bundle: the portable form of a festival's logs, in `logs/` of a
+//! festival directory and of every published site.
+//!
+//! ```text
+//! logs/
+//!   manifest.json              the logs, their heights, sizes and hashes
+//!   <author>/<log id>.bamboo   one file per log: its records in seq order
+//! ```
+//!
+//! A record is an entry and its payload, each behind its length as a 4-byte
+//! big-endian unsigned integer: `len(entry) entry len(payload) payload`.
+//! `<author>` is the author's public key as 64 lowercase hex digits. The
+//! manifest gives, per log, the author, log id, height (the last seq num),
+//! the file's path relative to `logs/`, its size in bytes and its BLAKE3
+//! hash as 64 hex digits. `docs/bundle.md` describes how to check a bundle by
+//! hand.
+
+mod manifest;
+mod read;
+mod write;
+
+pub use manifest::{BUNDLE_FORMAT, LogFile, Manifest};
+pub use read::{BundleReader, MAX_MANIFEST_SIZE};
+pub use write::write_bundle;
+
+use std::path::PathBuf;
+
+/// Errors about a bundle as a whole. Problems with single logs or records
+/// are reported through ingest as rejections, so the valid rest is kept.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The manifest is not valid.
+    #[error("{path}: {reason}")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The store failed while exporting.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}

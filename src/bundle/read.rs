@@ -1,0 +1,277 @@
+//! Reading a bundle as a stream of raw entries for ingest.
+
+use std::fs::{self, File};
+use std::io::{BufReader, ErrorKind, Read};
+use std::path::{Component, Path, PathBuf};
+
+use super::{BUNDLE_FORMAT, BundleError, LogFile, Manifest};
+use crate::entry::MAX_ENTRY_SIZE;
+use crate::ingest::{Position, RawEntry, Reason, Rejection};
+use crate::operation::MAX_PAYLOAD_SIZE;
+
+/// The largest manifest read, in bytes.
+pub const MAX_MANIFEST_SIZE: u64 = 64 * 1024 * 1024;
+
+/// A bundle directory with its parsed manifest.
+pub struct BundleReader {
+    dir: PathBuf,
+    manifest: Manifest,
+}
+
+impl BundleReader {
+    /// Opens the bundle in `dir` (the `logs/` directory) and reads its
+    /// manifest.
+    ///
+    /// Errors: [`BundleError::Io`] if `manifest.json` cannot be read,
+    /// [`BundleError::Manifest`] if it is too large, not JSON of the bundle
+    /// format, or lists a log twice.
+    pub fn open(dir: &Path) -> Result<BundleReader, BundleError> {
+        let path = dir.join("manifest.json");
+        let bad = |reason: String| BundleError::Manifest {
+            path: path.clone(),
+            reason,
+        };
+        let io = |source| BundleError::Io {
+            path: path.clone(),
+            source,
+        };
+        let size = fs::metadata(&path).map_err(io)?.len();
+        if size > MAX_MANIFEST_SIZE {
+            return Err(bad(format!(
+                "{size} bytes, the limit is {MAX_MANIFEST_SIZE}"
+            )));
+        }
+        let text = fs::read_to_string(&path).map_err(io)?;
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not a bundle manifest: {e}")))?;
+        if manifest.format != BUNDLE_FORMAT {
+            return Err(bad(format!(
+                "format is `{}`, expected `{BUNDLE_FORMAT}`",
+                manifest.format
+            )));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for log in &manifest.logs {
+            if !seen.insert((log.author, log.log_id)) {
+                return Err(bad(format!(
+                    "log {} of author {} is listed twice",
+                    log.log_id, log.author
+                )));
+            }
+        }
+        Ok(BundleReader {
+            dir: dir.to_owned(),
+            manifest,
+        })
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The number of entries the manifest announces.
+    pub fn entry_count(&self) -> u64 {
+        self.manifest.logs.iter().map(|l| l.height).sum()
+    }
+
+    /// Streams every record of every log, in manifest order, one record in
+    /// memory at a time. Problems with a log file (an unsafe or missing
+    /// path, a truncated record, a size, hash or height that differs from
+    /// the manifest) come as `Err` items naming the file; the records before
+    /// them still come.
+    pub fn entries(&self) -> impl Iterator<Item = Result<RawEntry, Rejection>> + '_ {
+        self.manifest
+            .logs
+            .iter()
+            .flat_map(move |log| LogRecords::open(&self.dir, log))
+    }
+}
+
+fn source_error(log: &LogFile, reason: String) -> Rejection {
+    Rejection {
+        at: Position {
+            author: Some(log.author),
+            log_id: Some(log.log_id),
+            seq_num: None,
+        },
+        origin: Some(format!("logs/{}", log.path)),
+        reason: Reason::Source(reason),
+    }
+}
+
+/// Checks that a manifest path is the log's canonical path, relative, and
+/// not a symlink anywhere below `dir`.
+fn safe_path(dir: &Path, log: &LogFile) -> Result<PathBuf, String> {
+    let expected = LogFile::expected_path(&log.author, log.log_id);
+    let rel = Path::new(&log.path);
+    if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(format!("path `{}` leaves the bundle directory", log.path));
+    }
+    if log.path != expected {
+        return Err(format!(
+            "path `{}` is not the log's path `{expected}`",
+            log.path
+        ));
+    }
+    let mut current = dir.to_owned();
+    for component in rel.components() {
+        current.push(component);
+        if let Ok(meta) = fs::symlink_metadata(&current) {
+            if meta.file_type().is_symlink() {
+                return Err(format!("`{}` is a symbolic link", current.display()));
+            }
+        }
+    }
+    Ok(current)
+}
+
+/// The records of one log file.
+struct LogRecords<'a> {
+    log: &'a LogFile,
+    reader: Option<BufReader<File>>,
+    hasher: blake3::Hasher,
+    offset: u64,
+    records: u64,
+    pending: Vec<Rejection>,
+}
+
+impl<'a> LogRecords<'a> {
+    fn open(dir: &Path, log: &'a LogFile) -> LogRecords<'a> {
+        let mut records = LogRecords {
+            log,
+            reader: None,
+            hasher: blake3::Hasher::new(),
+            offset: 0,
+            records: 0,
+            pending: Vec::new(),
+        };
+        match safe_path(dir, log) {
+            Ok(path) => match File::open(&path) {
+                Ok(file) => records.reader = Some(BufReader::new(file)),
+                Err(e) if e.kind() == ErrorKind::NotFound => records
+                    .pending
+                    .push(source_error(log, "the log file is missing".into())),
+                Err(e) => records.pending.push(source_error(log, e.to_string())),
+            },
+            Err(reason) => records.pending.push(source_error(log, reason)),
+        }
+        records
+    }
+
+    fn read_part(&mut self, what: &str, limit: usize) -> Result<Option<Vec<u8>>, String> {
+        let reader = self.reader.as_mut().expect("only called while open");
+        let mut len = [0u8; 4];
+        let mut got = 0;
+        while got < 4 {
+            match reader.read(&mut len[got..]) {
+                Ok(0) if got == 0 && what == "entry" => return Ok(None),
+                Ok(0) => {
+                    return Err(format!(
+                        "truncated at byte {}: record {} ends inside its {what} length",
+                        self.offset + got as u64,
+                        self.records + 1
+                    ));
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let size = u32::from_be_bytes(len) as usize;
+        if size > limit {
+            return Err(format!(
+                "record {} at byte {}: {what} length {size} is more than the limit {limit}",
+                self.records + 1,
+                self.offset
+            ));
+        }
+        let mut buf = vec![0u8; size];
+        if let Err(e) = reader.read_exact(&mut buf) {
+            return Err(if e.kind() == ErrorKind::UnexpectedEof {
+                format!(
+                    "truncated at byte {}: record {} announces {size} {what} bytes that are not there",
+                    self.offset + 4,
+                    self.records + 1
+                )
+            } else {
+                e.to_string()
+            });
+        }
+        self.hasher.update(&len);
+        self.hasher.update(&buf);
+        self.offset += 4 + size as u64;
+        Ok(Some(buf))
+    }
+
+    fn next_record(&mut self) -> Result<Option<RawEntry>, String> {
+        let Some(entry) = self.read_part("entry", MAX_ENTRY_SIZE)? else {
+            return Ok(None);
+        };
+        let payload = self
+            .read_part("payload", MAX_PAYLOAD_SIZE)?
+            .unwrap_or_default();
+        self.records += 1;
+        Ok(Some(RawEntry {
+            entry,
+            payload,
+            origin: format!("logs/{} record {}", self.log.path, self.records),
+        }))
+    }
+
+    /// Compares what was read with the manifest once the file ends.
+    fn finish(&mut self) {
+        let log = self.log;
+        let hash = self.hasher.finalize().to_hex().to_string();
+        if self.offset != log.size {
+            self.pending.push(source_error(
+                log,
+                format!(
+                    "the manifest says {} bytes, the file has {}",
+                    log.size, self.offset
+                ),
+            ));
+        } else if hash != log.blake3 {
+            self.pending.push(source_error(
+                log,
+                format!(
+                    "the manifest's BLAKE3 {} does not match the file's {hash}",
+                    log.blake3
+                ),
+            ));
+        }
+        if self.records != log.height {
+            self.pending.push(source_error(
+                log,
+                format!(
+                    "the manifest says height {}, the file has {} records",
+                    log.height, self.records
+                ),
+            ));
+        }
+    }
+}
+
+impl Iterator for LogRecords<'_> {
+    type Item = Result<RawEntry, Rejection>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(rejection) = self.pending.pop() {
+            return Some(Err(rejection));
+        }
+        self.reader.as_ref()?;
+        match self.next_record() {
+            Ok(Some(raw)) => Some(Ok(raw)),
+            Ok(None) => {
+                self.reader = None;
+                self.finish();
+                self.pending.reverse();
+                self.pending.pop().map(Err)
+            }
+            Err(reason) => {
+                self.reader = None;
+                Some(Err(source_error(self.log, reason)))
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+use std::path::Path;
+use std::process::ExitCode;
+
+use pandafest::festival_dir::FestivalDir;
+
+pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
+    let mut festival = FestivalDir::open(dir)?;
+    let report = festival.ingest_logs(super::progress::bar("verifying"))?;
+    for line in report.lines() {
+        println!("{line}");
+    }
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

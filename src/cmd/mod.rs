@@ -1,0 +1,21 @@
+//! One function per command: wiring only.
+
+mod build;
+mod check;
+mod init;
+mod key;
+mod progress;
+
+use std::process::ExitCode;
+
+use crate::cli::Command;
+
+/// Runs a command.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Init { dir } => init::run(&dir),
+        Command::Key { action } => key::run(action),
+        Command::Check { dir } => check::run(&dir),
+        Command::Build { dir, output } => build::run(&dir, output.as_deref()),
+    }
+}

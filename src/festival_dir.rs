@@ -1,0 +1,190 @@
+//! A festival directory: `pandafest.toml`, `logs/`, `templates/`,
+//! `.pandafest/` (store and key, never published) and `public/`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::{BundleError, BundleReader};
+use crate::entry::{DocumentId, KeyError, KeyPair, key_path};
+use crate::ingest::{IngestReport, ingest};
+use crate::store::{Store, StoreError, store_path};
+
+/// The settings file's name.
+pub const CONFIG_FILE: &str = "pandafest.toml";
+
+/// Site settings from `pandafest.toml`. Every field is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The absolute URL the site is published at, e.g.
+    /// `https://camp.example.org/2027/`; used in feeds.
+    pub base_url: Option<String>,
+    /// The theme under `themes/<name>/`; `default` is built in.
+    pub theme: Option<String>,
+    /// The festival the site is about; by default the only root festival
+    /// (or the earliest one).
+    pub festival: Option<DocumentId>,
+    /// The local time (`HH:MM`, festival time zone) at which one schedule
+    /// day turns into the next; default `04:00`.
+    pub day_change: Option<String>,
+}
+
+impl Config {
+    /// The day-change time; 04:00 when unset.
+    ///
+    /// Errors: [`DirError::Config`] if it is not `HH:MM`.
+    pub fn day_change(&self, path: &Path) -> Result<NaiveTime, DirError> {
+        match &self.day_change {
+            None => Ok(NaiveTime::from_hms_opt(4, 0, 0).expect("valid time")),
+            Some(text) => NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| DirError::Config {
+                path: path.to_owned(),
+                reason: format!("day_change `{text}` is not a time as HH:MM"),
+            }),
+        }
+    }
+
+    /// The theme name; `default` when unset.
+    pub fn theme(&self) -> &str {
+        self.theme.as_deref().unwrap_or("default")
+    }
+}
+
+/// Errors about a festival directory.
+#[derive(Debug, thiserror::Error)]
+pub enum DirError {
+    /// `pandafest.toml` is not valid.
+    #[error("{path}: {reason}")]
+    Config {
+        /// The settings file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The directory exists already (for `init`).
+    #[error("{0} exists already and is not empty")]
+    Exists(PathBuf),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The bundle could not be read.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The key could not be made or read.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+/// An open festival directory.
+pub struct FestivalDir {
+    /// The directory.
+    pub root: PathBuf,
+    /// Its settings.
+    pub config: Config,
+    /// Its store.
+    pub store: Store,
+}
+
+impl FestivalDir {
+    /// Opens `root`: reads `pandafest.toml` if there is one and opens (or
+    /// creates) the store in `.pandafest/`.
+    ///
+    /// Errors: [`DirError::Config`] for a bad settings file,
+    /// [`DirError::Store`] if the store cannot be opened.
+    pub fn open(root: &Path) -> Result<FestivalDir, DirError> {
+        if !root.is_dir() {
+            return Err(DirError::Io {
+                path: root.to_owned(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+            });
+        }
+        let config = read_config(root)?;
+        let store = Store::open(&store_path(root))?;
+        Ok(FestivalDir {
+            root: root.to_owned(),
+            config,
+            store,
+        })
+    }
+
+    /// The path of `pandafest.toml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join(CONFIG_FILE)
+    }
+
+    /// The log bundle directory, `logs/`.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
+    /// Ingests the `logs/` bundle into the store; `progress` counts entries.
+    /// A directory without `logs/` ingests nothing.
+    ///
+    /// Errors: [`DirError::Bundle`] if the manifest cannot be read,
+    /// [`DirError::Store`] if SQLite fails. Bad entries are in the report.
+    pub fn ingest_logs(&mut self, progress: ProgressBar) -> Result<IngestReport, DirError> {
+        let logs = self.logs_dir();
+        if !logs.join("manifest.json").exists() {
+            tracing::info!("{} has no manifest.json; nothing to ingest", logs.display());
+            return Ok(IngestReport::default());
+        }
+        let bundle = BundleReader::open(&logs)?;
+        progress.set_length(bundle.entry_count());
+        let report = ingest(&mut self.store, bundle.entries(), |done| {
+            progress.set_position(done)
+        })?;
+        progress.finish_and_clear();
+        Ok(report)
+    }
+
+    /// Creates a new festival directory with a new key and a commented
+    /// `pandafest.toml`. Returns the key.
+    ///
+    /// Errors: [`DirError::Exists`] if `root` exists and is not empty.
+    pub fn init(root: &Path) -> Result<KeyPair, DirError> {
+        let io = |source| DirError::Io {
+            path: root.to_owned(),
+            source,
+        };
+        if root.exists() && fs::read_dir(root).map_err(io)?.next().is_some() {
+            return Err(DirError::Exists(root.to_owned()));
+        }
+        fs::create_dir_all(root.join("logs")).map_err(io)?;
+        let key = KeyPair::generate()?;
+        key.save(&key_path(root))?;
+        let config = "# pandafest site settings; every line is optional.\n\
+                      # base_url = \"https://festival.example.org/\"\n\
+                      theme = \"default\"\n\
+                      # festival = \"0020…\"   # the festival's document id; default: the only root festival\n\
+                      day_change = \"04:00\"\n";
+        fs::write(root.join(CONFIG_FILE), config).map_err(io)?;
+        Ok(key)
+    }
+}
+
+fn read_config(root: &Path) -> Result<Config, DirError> {
+    let path = root.join(CONFIG_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => {
+            let config: Config = toml::from_str(&text).map_err(|e| DirError::Config {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            config.day_change(&path)?;
+            Ok(config)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(source) => Err(DirError::Io { path, source }),
+    }
+}

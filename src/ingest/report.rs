@@ -1,0 +1,224 @@
+//! What an ingest found: counts, rejected entries and fork proofs.
+
+use std::fmt;
+
+use crate::entry::{Entry, EntryError, OperationId, PublicKey};
+use crate::operation::OperationError;
+use crate::store::ForkProof;
+
+/// Where an entry sits: author, log id and seq num, as far as they are known.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    /// The author.
+    pub author: Option<PublicKey>,
+    /// The log id.
+    pub log_id: Option<u64>,
+    /// The seq num.
+    pub seq_num: Option<u64>,
+}
+
+impl Position {
+    /// The position of a decoded entry.
+    pub fn of(entry: &Entry) -> Position {
+        Position {
+            author: Some(entry.author),
+            log_id: Some(entry.log_id),
+            seq_num: Some(entry.seq_num),
+        }
+    }
+
+    /// The position read leniently from bytes that failed strict decoding.
+    pub fn guess(bytes: &[u8]) -> Position {
+        match bamboo_rs_core_ed25519_yasmf::entry::decode(bytes) {
+            Ok(entry) => Position {
+                author: Some(PublicKey(entry.author.to_bytes())),
+                log_id: Some(entry.log_id),
+                seq_num: Some(entry.seq_num),
+            },
+            Err(_) => Position::default(),
+        }
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unknown = || "?".to_owned();
+        write!(
+            f,
+            "author {} log {} seq {}",
+            self.author.map(|a| a.to_hex()).unwrap_or_else(unknown),
+            self.log_id.map(|l| l.to_string()).unwrap_or_else(unknown),
+            self.seq_num.map(|s| s.to_string()).unwrap_or_else(unknown),
+        )
+    }
+}
+
+/// Why an entry, or a part of a source, was rejected.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum Reason {
+    /// The entry bytes are not a canonical Bamboo entry.
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+    /// The ed25519 signature does not verify.
+    #[error("invalid signature")]
+    BadSignature,
+    /// The payload's size is not the one the entry states.
+    #[error("payload is {actual} bytes but the entry says {expected}")]
+    PayloadSize {
+        /// The payload's size.
+        actual: u64,
+        /// The size in the entry.
+        expected: u64,
+    },
+    /// The payload's hash is not the one the entry states.
+    #[error("payload does not match the entry's payload hash")]
+    PayloadHash,
+    /// The entry at the backlink's position is not stored.
+    #[error("missing backlink: seq {seq_num} of this log is not stored")]
+    MissingBacklink {
+        /// The backlink's seq num.
+        seq_num: u64,
+    },
+    /// The entry at the lipmaa link's position is not stored.
+    #[error("missing lipmaa link: seq {seq_num} of this log is not stored")]
+    MissingLipmaaLink {
+        /// The lipmaa link's seq num.
+        seq_num: u64,
+    },
+    /// The log is forked; entries from the fork on are not trusted.
+    #[error("the log is forked at seq {seq_num}: entries from there on are not trusted")]
+    Forked {
+        /// The first untrusted seq num.
+        seq_num: u64,
+    },
+    /// The payload is not a valid operation.
+    #[error(transparent)]
+    Operation(#[from] OperationError),
+    /// An update or delete by someone who is not the document's author.
+    #[error("{schema} operation by a non-author: document {document} belongs to {owner}")]
+    NotAuthor {
+        /// The schema.
+        schema: &'static str,
+        /// The document.
+        document: OperationId,
+        /// The document's author.
+        owner: PublicKey,
+    },
+    /// An operation that names another document's schema.
+    #[error("operation says {said}, but document {document} is {actual}")]
+    SchemaMismatch {
+        /// The schema the operation names.
+        said: &'static str,
+        /// The document's schema.
+        actual: &'static str,
+        /// The document.
+        document: OperationId,
+    },
+    /// An authorization by someone who does not own the resource.
+    #[error(
+        "authorization_v1 field `resource`: resource {resource} is owned by {owner}, not by the author"
+    )]
+    NotOwner {
+        /// The resource.
+        resource: OperationId,
+        /// Its owner.
+        owner: PublicKey,
+    },
+    /// An earlier ingest stored this entry and found its operation invalid.
+    #[error("{0}")]
+    Stored(String),
+    /// The source itself is broken: a truncated or unreadable file.
+    #[error("{0}")]
+    Source(String),
+}
+
+/// A rejected entry or a broken part of a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Where the entry sits, as far as known.
+    pub at: Position,
+    /// Where it came from (file and record), if the source says.
+    pub origin: Option<String>,
+    /// Why it was rejected.
+    pub reason: Reason,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(origin) = &self.origin {
+            write!(f, "{origin}: ")?;
+        }
+        if self.at != Position::default() {
+            write!(f, "{}: ", self.at)?;
+        }
+        write!(f, "{}", self.reason)
+    }
+}
+
+/// An operation still waiting for the operation it follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// The operation's entry.
+    pub at: Position,
+    /// The previous operation it names.
+    pub previous: OperationId,
+}
+
+/// The outcome of one ingest.
+#[derive(Debug, Default)]
+pub struct IngestReport {
+    /// Entries stored for the first time.
+    pub ingested: u64,
+    /// Entries that were stored already.
+    pub duplicates: u64,
+    /// Rejected entries, and broken parts of the source.
+    pub rejected: Vec<Rejection>,
+    /// Fork proofs found.
+    pub forks: Vec<ForkProof>,
+    /// Operations whose previous operation is not known yet; they take
+    /// effect once it arrives.
+    pub waiting: Vec<Waiting>,
+}
+
+impl IngestReport {
+    /// Whether nothing was rejected and no fork was found.
+    pub fn is_clean(&self) -> bool {
+        self.rejected.is_empty() && self.forks.is_empty()
+    }
+
+    /// The one-line summary: `ingested N, duplicates N, rejected N, forks N`.
+    pub fn summary(&self) -> String {
+        format!(
+            "ingested {}, duplicates {}, rejected {}, forks {}",
+            self.ingested,
+            self.duplicates,
+            self.rejected.len(),
+            self.forks.len()
+        )
+    }
+
+    /// Every rejection, fork and waiting operation, one a line, then the
+    /// summary.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .rejected
+            .iter()
+            .map(|r| format!("rejected: {r}"))
+            .collect();
+        for fork in &self.forks {
+            let (first, second) = fork.hashes();
+            lines.push(format!(
+                "fork: author {} log {} seq {}: {} (entries {} and {}); the log is not trusted from seq {} on",
+                fork.author, fork.log_id, fork.seq_num, fork.kind.as_str(), first, second, fork.seq_num
+            ));
+        }
+        for waiting in &self.waiting {
+            lines.push(format!(
+                "waiting: {}: previous operation {} is not known yet",
+                waiting.at, waiting.previous
+            ));
+        }
+        lines.push(self.summary());
+        lines
+    }
+}

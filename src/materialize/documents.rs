@@ -1,0 +1,202 @@
+//! Operations -> documents: each document's versions in log order.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+
+use super::model::{Event, Festival, Model, Person, Resource, Version};
+use crate::entry::{DocumentId, OperationId, PublicKey};
+use crate::operation::{Action, AuthorizationFields, Fields, Operation, decode_operation};
+use crate::store::StoredOperation;
+
+/// One operation of a document, with its position in its author's logs.
+pub(super) struct Step {
+    pub id: OperationId,
+    pub author: PublicKey,
+    pub position: (u64, u64),
+    pub operation: Operation,
+}
+
+/// What the authorization rules need besides the model.
+pub(super) struct Documents {
+    /// Each event's versions: operation id -> timeframe.
+    pub event_versions:
+        BTreeMap<DocumentId, BTreeMap<OperationId, (DateTime<FixedOffset>, DateTime<FixedOffset>)>>,
+    /// The current view of each live authorization, with the position of the
+    /// operation that made it and its author.
+    pub authorizations: Vec<(PublicKey, (u64, u64), AuthorizationFields)>,
+}
+
+fn time(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).expect("validated at ingest")
+}
+
+/// Groups operations by document and builds the model's documents.
+pub(super) fn build(operations: Vec<StoredOperation>, model: &mut Model) -> Documents {
+    let mut by_document: BTreeMap<DocumentId, Vec<Step>> = BTreeMap::new();
+    for op in operations {
+        match decode_operation(&op.payload) {
+            Ok(operation) => by_document.entry(op.document).or_default().push(Step {
+                id: op.id,
+                author: op.author,
+                position: (op.log_id, op.seq_num),
+                operation,
+            }),
+            Err(e) => model.notes.push(format!("operation {}: {e}", op.id)),
+        }
+        model.people.entry(op.author).or_insert_with(|| Person {
+            key: op.author,
+            display_name: None,
+            bio: None,
+        });
+    }
+    let mut documents = Documents {
+        event_versions: BTreeMap::new(),
+        authorizations: Vec::new(),
+    };
+    let mut profiles: BTreeMap<PublicKey, ((u64, u64), String, String)> = BTreeMap::new();
+    for (document, mut steps) in by_document {
+        steps.sort_by_key(|s| s.position);
+        if steps[0].id != document || steps[0].operation.action != Action::Create {
+            model.notes.push(format!(
+                "document {document}: its CREATE operation is missing"
+            ));
+            continue;
+        }
+        let last = steps.last().expect("at least the CREATE");
+        let version = Version {
+            id: last.id,
+            sequence: (steps.len() - 1) as u32,
+            deleted: last.operation.action == Action::Delete,
+        };
+        let author = steps[0].author;
+        let Some((fields_at, fields)) = steps
+            .iter()
+            .rev()
+            .find_map(|s| s.operation.fields.as_ref().map(|f| (s.position, f.clone())))
+        else {
+            continue;
+        };
+        match fields {
+            Fields::Festival(f) => {
+                model.festivals.insert(
+                    document,
+                    Festival {
+                        id: document,
+                        author,
+                        version,
+                        name: f.name,
+                        description: f.description,
+                        start: time(&f.start),
+                        end: time(&f.end),
+                        time_zone: f.time_zone.parse().expect("validated at ingest"),
+                        parent: f.parent,
+                        children: Vec::new(),
+                        forked_from: f.forked_from,
+                    },
+                );
+            }
+            Fields::Profile(f) => {
+                if !version.deleted
+                    && profiles
+                        .get(&author)
+                        .is_none_or(|(at, _, _)| *at < fields_at)
+                {
+                    profiles.insert(author, (fields_at, f.display_name, f.bio));
+                }
+            }
+            Fields::Resource(f) => {
+                if version.deleted {
+                    continue;
+                }
+                model.resources.insert(
+                    document,
+                    Resource {
+                        id: document,
+                        owner: author,
+                        version,
+                        festival: f.festival,
+                        title: f.title,
+                        description: f.description,
+                        kind: f.kind,
+                        location: f.location,
+                        policy: f.policy,
+                        derived_from: f.derived_from,
+                        bookings: Vec::new(),
+                    },
+                );
+            }
+            Fields::Event(f) => {
+                let versions = steps
+                    .iter()
+                    .filter_map(|s| match &s.operation.fields {
+                        Some(Fields::Event(v)) => Some((s.id, (time(&v.start), time(&v.end)))),
+                        _ => None,
+                    })
+                    .collect();
+                documents.event_versions.insert(document, versions);
+                model.events.insert(
+                    document,
+                    Event {
+                        id: document,
+                        author,
+                        version,
+                        festival: f.festival,
+                        title: f.title,
+                        description: f.description,
+                        start: time(&f.start),
+                        end: time(&f.end),
+                        tags: f.tags,
+                        links: f.links,
+                        subtitle: f.subtitle,
+                        summary: f.summary,
+                        language: f.language,
+                        persons: f.persons.unwrap_or_default(),
+                        derived_from: f.derived_from,
+                        requests: f
+                            .resources
+                            .into_iter()
+                            .map(|resource| super::Request {
+                                resource,
+                                state: super::RequestState::Pending,
+                                note: None,
+                            })
+                            .collect(),
+                    },
+                );
+            }
+            Fields::Authorization(f) => {
+                if !version.deleted {
+                    documents.authorizations.push((author, fields_at, f));
+                }
+            }
+        }
+    }
+    for (key, (_, name, bio)) in profiles {
+        let person = model
+            .people
+            .get_mut(&key)
+            .expect("every author is a person");
+        person.display_name = Some(name);
+        person.bio = Some(bio).filter(|b| !b.is_empty());
+    }
+    let children: Vec<(DocumentId, DocumentId)> = model
+        .festivals
+        .values()
+        .filter_map(|f| f.parent.map(|p| (p, f.id)))
+        .collect();
+    for (parent, child) in children {
+        match model.festivals.get_mut(&parent) {
+            Some(festival) => festival.children.push(child),
+            None => model.notes.push(format!(
+                "festival {child}: parent festival {parent} is unknown"
+            )),
+        }
+    }
+    let starts: BTreeMap<DocumentId, DateTime<FixedOffset>> =
+        model.festivals.values().map(|f| (f.id, f.start)).collect();
+    for festival in model.festivals.values_mut() {
+        festival.children.sort_by_key(|c| (starts[c], *c));
+    }
+    documents
+}

@@ -1,0 +1,217 @@
+//! Canonical CBOR for operations (ciborium): deterministic map key order
+//! (RFC 8949 section 4.2.1: sorted by encoded key bytes), no duplicate keys,
+//! shortest forms, no trailing bytes.
+
+use ciborium::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{
+    Action, Fields, OPERATION_VERSION, Operation, OperationError, SchemaId, validate::validate,
+};
+use crate::entry::OperationId;
+
+/// The largest payload (encoded operation) accepted, in bytes.
+pub const MAX_PAYLOAD_SIZE: usize = 64 * 1024;
+
+/// Encodes an operation as canonical CBOR.
+///
+/// The layout is p2panda's: `[1, action, schema_id, previous?, fields?]`, where
+/// `previous` (operation ids as hex text) is present for UPDATE and DELETE and
+/// `fields` (a map) for CREATE and UPDATE.
+pub fn encode_operation(operation: &Operation) -> Vec<u8> {
+    let mut items = vec![
+        Value::Integer(OPERATION_VERSION.into()),
+        Value::Integer(
+            match operation.action {
+                Action::Create => 0u8,
+                Action::Update => 1,
+                Action::Delete => 2,
+            }
+            .into(),
+        ),
+        Value::Text(operation.schema.as_str().to_owned()),
+    ];
+    if operation.action != Action::Create {
+        items.push(Value::Array(
+            operation
+                .previous
+                .iter()
+                .map(|id| Value::Text(id.to_hex()))
+                .collect(),
+        ));
+    }
+    if let Some(fields) = &operation.fields {
+        items.push(fields_value(fields));
+    }
+    to_bytes(&canonical(Value::Array(items)))
+}
+
+fn fields_value(fields: &Fields) -> Value {
+    fn value<T: Serialize>(t: &T) -> Value {
+        Value::serialized(t).expect("fields serialize to CBOR")
+    }
+    match fields {
+        Fields::Festival(f) => value(f),
+        Fields::Profile(f) => value(f),
+        Fields::Resource(f) => value(f),
+        Fields::Event(f) => value(f),
+        Fields::Authorization(f) => value(f),
+    }
+}
+
+fn to_bytes(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(value, &mut out).expect("writing CBOR to a Vec cannot fail");
+    out
+}
+
+/// Sorts every map by encoded key bytes, recursively.
+fn canonical(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
+        Value::Map(entries) => {
+            let mut entries: Vec<(Vec<u8>, Value, Value)> = entries
+                .into_iter()
+                .map(|(k, v)| (to_bytes(&k), k, canonical(v)))
+                .collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Map(entries.into_iter().map(|(_, k, v)| (k, v)).collect())
+        }
+        Value::Tag(tag, inner) => Value::Tag(tag, Box::new(canonical(*inner))),
+        other => other,
+    }
+}
+
+/// Finds a map with keys out of order or repeated.
+fn check_map_keys(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Array(items) => items.iter().try_for_each(check_map_keys),
+        Value::Map(entries) => {
+            let keys: Vec<Vec<u8>> = entries.iter().map(|(k, _)| to_bytes(k)).collect();
+            for (pair, (key, _)) in keys.windows(2).zip(entries.iter().skip(1)) {
+                let name = key.as_text().unwrap_or("?");
+                if pair[0] == pair[1] {
+                    return Err(format!("duplicate map key `{name}`"));
+                }
+                if pair[0] > pair[1] {
+                    return Err(format!("map key `{name}` is out of canonical order"));
+                }
+            }
+            entries.iter().try_for_each(|(_, v)| check_map_keys(v))
+        }
+        Value::Tag(_, inner) => check_map_keys(inner),
+        _ => Ok(()),
+    }
+}
+
+/// Decodes and validates an operation from its canonical CBOR payload.
+///
+/// Errors: [`OperationError::Malformed`] for non-canonical CBOR or a wrong
+/// layout, [`OperationError::UnknownSchema`], and field errors naming the
+/// schema and field (see [`super::limits`] for the size limits).
+pub fn decode_operation(payload: &[u8]) -> Result<Operation, OperationError> {
+    let malformed = |reason: String| OperationError::Malformed(reason);
+    if payload.len() > MAX_PAYLOAD_SIZE {
+        return Err(malformed(format!(
+            "payload is {} bytes, the limit is {MAX_PAYLOAD_SIZE}",
+            payload.len()
+        )));
+    }
+    let value: Value =
+        ciborium::from_reader(payload).map_err(|e| malformed(format!("not CBOR: {e}")))?;
+    check_map_keys(&value).map_err(malformed)?;
+    let Value::Array(items) = value else {
+        return Err(malformed("not an array".into()));
+    };
+    let mut items = items.into_iter();
+    let version = items.next().and_then(|v| v.as_integer()).map(u64::try_from);
+    if !matches!(version, Some(Ok(OPERATION_VERSION))) {
+        return Err(malformed(format!("version must be {OPERATION_VERSION}")));
+    }
+    let action = match items.next().and_then(|v| v.as_integer()).map(u8::try_from) {
+        Some(Ok(0)) => Action::Create,
+        Some(Ok(1)) => Action::Update,
+        Some(Ok(2)) => Action::Delete,
+        _ => return Err(malformed("action must be 0, 1 or 2".into())),
+    };
+    let schema_text = match items.next() {
+        Some(Value::Text(text)) => text,
+        _ => return Err(malformed("schema id must be text".into())),
+    };
+    let schema = SchemaId::parse(&schema_text)
+        .ok_or_else(|| OperationError::UnknownSchema(schema_text.chars().take(64).collect()))?;
+    let previous = if action == Action::Create {
+        Vec::new()
+    } else {
+        decode_previous(items.next())?
+    };
+    let fields = if action == Action::Delete {
+        None
+    } else {
+        let value = items
+            .next()
+            .ok_or_else(|| malformed(format!("{schema} operation without fields")))?;
+        Some(decode_fields(schema, value)?)
+    };
+    if items.next().is_some() {
+        return Err(malformed("too many items".into()));
+    }
+    let operation = Operation {
+        action,
+        schema,
+        previous,
+        fields,
+    };
+    validate(&operation)?;
+    if encode_operation(&operation) != payload {
+        return Err(malformed(
+            "not canonical CBOR (trailing bytes, null fields, or a longer form than needed)".into(),
+        ));
+    }
+    Ok(operation)
+}
+
+fn decode_previous(value: Option<Value>) -> Result<Vec<OperationId>, OperationError> {
+    let bad =
+        || OperationError::Malformed("previous must be a non-empty array of operation ids".into());
+    let Some(Value::Array(items)) = value else {
+        return Err(bad());
+    };
+    if items.is_empty() || items.len() > 16 {
+        return Err(bad());
+    }
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::Text(text) => text
+                .parse()
+                .map_err(|e| OperationError::Malformed(format!("previous: {e}"))),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+fn decode_fields(schema: SchemaId, value: Value) -> Result<Fields, OperationError> {
+    fn typed<T: DeserializeOwned>(schema: SchemaId, value: Value) -> Result<T, OperationError> {
+        if !value.is_map() {
+            return Err(OperationError::Fields {
+                schema,
+                reason: "fields must be a map".into(),
+            });
+        }
+        value.deserialized().map_err(|e| OperationError::Fields {
+            schema,
+            reason: match e {
+                ciborium::value::Error::Custom(text) => text,
+            },
+        })
+    }
+    Ok(match schema {
+        SchemaId::Festival => Fields::Festival(typed(schema, value)?),
+        SchemaId::Profile => Fields::Profile(typed(schema, value)?),
+        SchemaId::Resource => Fields::Resource(typed(schema, value)?),
+        SchemaId::Event => Fields::Event(typed(schema, value)?),
+        SchemaId::Authorization => Fields::Authorization(typed(schema, value)?),
+    })
+}

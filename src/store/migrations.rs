@@ -1,0 +1,78 @@
+//! Versioned schema migrations, tracked in SQLite's `user_version`.
+
+use super::{Store, StoreError};
+
+/// The migrations in order; migration `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: entries, logs, operations, fork proofs.
+    "CREATE TABLE entries (
+        author BLOB NOT NULL,
+        log_id INTEGER NOT NULL,
+        seq_num INTEGER NOT NULL,
+        hash BLOB NOT NULL UNIQUE,
+        backlink BLOB,
+        entry BLOB NOT NULL,
+        payload BLOB NOT NULL,
+        PRIMARY KEY (author, log_id, seq_num)
+    ) WITHOUT ROWID;
+    CREATE TABLE logs (
+        author BLOB NOT NULL,
+        log_id INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        ended_at INTEGER,
+        forked_at INTEGER,
+        festival BLOB,
+        PRIMARY KEY (author, log_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE operations (
+        id BLOB PRIMARY KEY,
+        author BLOB NOT NULL,
+        log_id INTEGER NOT NULL,
+        seq_num INTEGER NOT NULL,
+        schema TEXT,
+        document BLOB,
+        previous BLOB,
+        error TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX operations_by_position ON operations (author, log_id, seq_num);
+    CREATE TABLE fork_proofs (
+        author BLOB NOT NULL,
+        log_id INTEGER NOT NULL,
+        seq_num INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        first_entry BLOB NOT NULL,
+        second_entry BLOB NOT NULL,
+        PRIMARY KEY (author, log_id, seq_num, kind, second_entry)
+    ) WITHOUT ROWID;",
+];
+
+/// Brings the store's schema up to date, one transaction per migration.
+pub(super) fn migrate(store: &mut Store) -> Result<(), StoreError> {
+    let version: i64 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| store.err(e))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew {
+            path: store.path.clone(),
+            found: version,
+            known,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = store.conn.transaction().map_err(|e| StoreError::Sqlite {
+            path: store.path.clone(),
+            source: e,
+        })?;
+        tx.execute_batch(sql)
+            .and_then(|_| tx.pragma_update(None, "user_version", index as i64 + 1))
+            .and_then(|_| tx.commit())
+            .map_err(|e| StoreError::Sqlite {
+                path: store.path.clone(),
+                source: e,
+            })?;
+        tracing::debug!(version = index + 1, "store migrated");
+    }
+    Ok(())
+}

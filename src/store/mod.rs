@@ -1,0 +1,148 @@
+//! The node's database: SQLite through rusqlite, in WAL mode. It holds the
+//! verified entries and payloads, log heights, operations and fork proofs,
+//! and can always be rebuilt from a log bundle.
+
+mod migrations;
+mod queries;
+
+pub use queries::{ForkKind, ForkProof, LogState, StoredOperation};
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("store {path}: {source}")]
+    Sqlite {
+        /// The database file, or `:memory:`.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer pandafest.
+    #[error("store {path} has schema version {found}; this pandafest knows up to {known}")]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// The store's directory could not be made.
+    #[error("cannot create {path}: {source}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The store file of a festival directory: `DIR/.pandafest/store.sqlite`.
+pub fn store_path(dir: &Path) -> PathBuf {
+    dir.join(".pandafest").join("store.sqlite")
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` and applies the migrations.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails or the schema is newer than
+    /// this build.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        })?;
+        Store::setup(conn, path.to_owned())
+    }
+
+    /// Opens a store that lives in memory only, for tests and one-off checks.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        Store::setup(conn, path)
+    }
+
+    fn setup(conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+        let mut store = Store { conn, path };
+        store
+            .conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| store.err(e))?;
+        migrations::migrate(&mut store)?;
+        Ok(store)
+    }
+
+    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Runs `f` in one transaction: all of it is stored, or none.
+    ///
+    /// Errors: what `f` returns, or [`StoreError`] if SQLite fails.
+    pub fn transaction<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let path = self.path.clone();
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        let tx = Tx {
+            tx,
+            path: path.clone(),
+        };
+        let out = f(&tx)?;
+        tx.tx.commit().map_err(sqlite)?;
+        Ok(out)
+    }
+
+    /// Read access outside a transaction.
+    pub fn read(&self) -> Reader<'_> {
+        Reader {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
+}
+
+/// A write transaction.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: PathBuf,
+}
+
+/// Read access to the store.
+pub struct Reader<'a> {
+    conn: &'a Connection,
+    path: &'a Path,
+}
+
+#[cfg(test)]
+mod tests;

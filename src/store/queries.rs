@@ -1,0 +1,513 @@
+//! The store's reads and writes.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Reader, StoreError, Tx};
+use crate::entry::{DocumentId, Entry, Hash, OperationId, PublicKey};
+use crate::operation::SchemaId;
+
+/// The state of one log: (author, log id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogState {
+    /// The author.
+    pub author: PublicKey,
+    /// The log id.
+    pub log_id: u64,
+    /// The highest seq num stored.
+    pub height: u64,
+    /// The seq num of its end-of-log entry, if it has one.
+    pub ended_at: Option<u64>,
+    /// The first seq num that is not trusted because of a fork.
+    pub forked_at: Option<u64>,
+    /// The festival of the log, from its first operation.
+    pub festival: Option<DocumentId>,
+}
+
+/// The four kinds of fork proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ForkKind {
+    /// Two different entries at the same (author, log id, seq num).
+    SameSeqNum,
+    /// Two entries whose backlinks to the same seq num differ.
+    ConflictingBacklinks,
+    /// A backlink or lipmaa link whose hash does not match the entry at its
+    /// position.
+    LinkMismatch,
+    /// An entry after the log's end-of-log entry.
+    AfterEndOfLog,
+}
+
+impl ForkKind {
+    /// The name stored in the database and shown in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForkKind::SameSeqNum => "two entries at the same seq num",
+            ForkKind::ConflictingBacklinks => {
+                "two backlinks to the same seq num with different hashes"
+            }
+            ForkKind::LinkMismatch => "a link whose hash does not match the entry at its position",
+            ForkKind::AfterEndOfLog => "an entry after the end-of-log entry",
+        }
+    }
+
+    fn parse(text: &str) -> ForkKind {
+        [
+            ForkKind::SameSeqNum,
+            ForkKind::ConflictingBacklinks,
+            ForkKind::LinkMismatch,
+            ForkKind::AfterEndOfLog,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+        .unwrap_or(ForkKind::SameSeqNum)
+    }
+}
+
+/// Proof that an author forked a log: two entries, both validly signed,
+/// that cannot both belong to one log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForkProof {
+    /// The author.
+    pub author: PublicKey,
+    /// The log id.
+    pub log_id: u64,
+    /// The first seq num that is not trusted.
+    pub seq_num: u64,
+    /// Which rule the two entries break.
+    pub kind: ForkKind,
+    /// The stored entry (encoded).
+    pub first_entry: Vec<u8>,
+    /// The entry that contradicts it (encoded).
+    pub second_entry: Vec<u8>,
+}
+
+impl ForkProof {
+    /// The hashes of both entries.
+    pub fn hashes(&self) -> (Hash, Hash) {
+        (Hash::of(&self.first_entry), Hash::of(&self.second_entry))
+    }
+}
+
+/// A stored, valid operation with its position, for materializing.
+#[derive(Clone, Debug)]
+pub struct StoredOperation {
+    /// The operation id (entry hash).
+    pub id: OperationId,
+    /// The document it belongs to.
+    pub document: DocumentId,
+    /// The author.
+    pub author: PublicKey,
+    /// The log id.
+    pub log_id: u64,
+    /// The seq num.
+    pub seq_num: u64,
+    /// The CBOR payload.
+    pub payload: Vec<u8>,
+}
+
+fn hash(bytes: Vec<u8>) -> Hash {
+    let mut out = [0u8; 32];
+    if bytes.len() == 32 {
+        out.copy_from_slice(&bytes);
+    }
+    Hash(out)
+}
+
+fn key(bytes: Vec<u8>) -> PublicKey {
+    PublicKey(hash(bytes).0)
+}
+
+/// An entry already stored at a position.
+pub struct StoredEntry {
+    /// Its hash.
+    pub hash: Hash,
+    /// Its backlink.
+    pub backlink: Option<Hash>,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Tx<'_> {
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The entry at (author, log id, seq num), if stored.
+    pub fn entry_at(
+        &self,
+        author: &PublicKey,
+        log_id: u64,
+        seq_num: u64,
+    ) -> Result<Option<StoredEntry>, StoreError> {
+        self.tx
+            .prepare_cached("SELECT hash, backlink, entry FROM entries WHERE author = ? AND log_id = ? AND seq_num = ?")
+            .and_then(|mut s| {
+                s.query_row(params![&author.0[..], log_id as i64, seq_num as i64], |row| {
+                    Ok(StoredEntry {
+                        hash: hash(row.get(0)?),
+                        backlink: row.get::<_, Option<Vec<u8>>>(1)?.map(hash),
+                        bytes: row.get(2)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// The state of a log, if any entry of it is stored.
+    pub fn log_state(
+        &self,
+        author: &PublicKey,
+        log_id: u64,
+    ) -> Result<Option<LogState>, StoreError> {
+        self.tx
+            .prepare_cached("SELECT height, ended_at, forked_at, festival FROM logs WHERE author = ? AND log_id = ?")
+            .and_then(|mut s| {
+                s.query_row(params![&author.0[..], log_id as i64], |row| {
+                    Ok(LogState {
+                        author: *author,
+                        log_id,
+                        height: row.get::<_, i64>(0)? as u64,
+                        ended_at: row.get::<_, Option<i64>>(1)?.map(|v| v as u64),
+                        forked_at: row.get::<_, Option<i64>>(2)?.map(|v| v as u64),
+                        festival: row.get::<_, Option<Vec<u8>>>(3)?.map(hash),
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Stores a verified entry and its payload, and moves the log's height.
+    pub fn insert_entry(
+        &self,
+        entry: &Entry,
+        payload: &[u8],
+        festival: Option<DocumentId>,
+    ) -> Result<(), StoreError> {
+        let author = &entry.author.0[..];
+        self.tx
+            .prepare_cached(
+                "INSERT INTO entries (author, log_id, seq_num, hash, backlink, entry, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    author,
+                    entry.log_id as i64,
+                    entry.seq_num as i64,
+                    &entry.hash.0[..],
+                    entry.backlink.as_ref().map(|h| h.0.to_vec()),
+                    &entry.bytes,
+                    payload
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO logs (author, log_id, height, ended_at, festival) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (author, log_id) DO UPDATE SET
+                   height = max(height, ?3),
+                   ended_at = coalesce(ended_at, ?4),
+                   festival = coalesce(festival, ?5)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    author,
+                    entry.log_id as i64,
+                    entry.seq_num as i64,
+                    entry.is_end_of_log.then_some(entry.seq_num as i64),
+                    festival.map(|f| f.0.to_vec())
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Stores a fork proof and marks the log untrusted from its seq num on.
+    /// Returns `false` if the same proof was stored before.
+    pub fn insert_fork_proof(&self, proof: &ForkProof) -> Result<bool, StoreError> {
+        let author = &proof.author.0[..];
+        let added = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO fork_proofs (author, log_id, seq_num, kind, first_entry, second_entry) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    author,
+                    proof.log_id as i64,
+                    proof.seq_num as i64,
+                    proof.kind.as_str(),
+                    &proof.first_entry,
+                    &proof.second_entry
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        self.tx
+            .prepare_cached(
+                "UPDATE logs SET forked_at = min(coalesce(forked_at, ?3), ?3) WHERE author = ?1 AND log_id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![author, proof.log_id as i64, proof.seq_num as i64]))
+            .map_err(|e| self.err(e))?;
+        Ok(added > 0)
+    }
+
+    /// Records an operation: its document once known, or the error that
+    /// makes it invalid.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_operation(
+        &self,
+        entry: &Entry,
+        schema: Option<SchemaId>,
+        document: Option<DocumentId>,
+        previous: Option<OperationId>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO operations (id, author, log_id, seq_num, schema, document, previous, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    &entry.hash.0[..],
+                    &entry.author.0[..],
+                    entry.log_id as i64,
+                    entry.seq_num as i64,
+                    schema.map(|s| s.as_str()),
+                    document.map(|d| d.0.to_vec()),
+                    previous.map(|p| p.0.to_vec()),
+                    error
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Sets the document or the error of a pending operation.
+    pub fn resolve_operation(
+        &self,
+        id: &OperationId,
+        document: Option<DocumentId>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("UPDATE operations SET document = ?2, error = ?3 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![&id.0[..], document.map(|d| d.0.to_vec()), error]))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The document, author and schema of a known, valid operation.
+    pub fn operation_document(
+        &self,
+        id: &OperationId,
+    ) -> Result<Option<(DocumentId, PublicKey, Option<SchemaId>)>, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT document, author, schema FROM operations WHERE id = ? AND document IS NOT NULL AND error IS NULL",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![&id.0[..]], |row| {
+                    Ok((
+                        hash(row.get(0)?),
+                        key(row.get(1)?),
+                        row.get::<_, Option<String>>(2)?.as_deref().and_then(SchemaId::parse),
+                    ))
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// The error recorded for an operation, if it is invalid.
+    pub fn operation_error(&self, id: &OperationId) -> Result<Option<String>, StoreError> {
+        self.tx
+            .prepare_cached("SELECT error FROM operations WHERE id = ?")
+            .and_then(|mut s| s.query_row(params![&id.0[..]], |row| row.get(0)).optional())
+            .map(Option::flatten)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Operations whose previous operation was not known when they arrived:
+    /// (id, author, schema, previous, log id, seq num).
+    pub fn pending_operations(
+        &self,
+    ) -> Result<
+        Vec<(
+            OperationId,
+            PublicKey,
+            Option<SchemaId>,
+            OperationId,
+            u64,
+            u64,
+        )>,
+        StoreError,
+    > {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT id, author, schema, previous, log_id, seq_num FROM operations WHERE document IS NULL AND error IS NULL ORDER BY author, log_id, seq_num",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    hash(row.get(0)?),
+                    key(row.get(1)?),
+                    row.get::<_, Option<String>>(2)?
+                        .as_deref()
+                        .and_then(SchemaId::parse),
+                    hash(row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default()),
+                    row.get::<_, i64>(4)? as u64,
+                    row.get::<_, i64>(5)? as u64,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+}
+
+impl Reader<'_> {
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.to_owned(),
+            source,
+        }
+    }
+
+    /// Every log, ordered by author and log id.
+    pub fn logs(&self) -> Result<Vec<LogState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT author, log_id, height, ended_at, forked_at, festival FROM logs ORDER BY author, log_id")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |row| {
+            Ok(LogState {
+                author: key(row.get(0)?),
+                log_id: row.get::<_, i64>(1)? as u64,
+                height: row.get::<_, i64>(2)? as u64,
+                ended_at: row.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+                forked_at: row.get::<_, Option<i64>>(4)?.map(|v| v as u64),
+                festival: row.get::<_, Option<Vec<u8>>>(5)?.map(hash),
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// Calls `f` with the (entry, payload) bytes of a log in seq order.
+    pub fn for_each_entry(
+        &self,
+        author: &PublicKey,
+        log_id: u64,
+        mut f: impl FnMut(&[u8], &[u8]) -> std::io::Result<()>,
+    ) -> Result<std::io::Result<()>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT entry, payload FROM entries WHERE author = ? AND log_id = ? ORDER BY seq_num")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![&author.0[..], log_id as i64])
+            .map_err(|e| self.err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let entry = row
+                .get_ref(0)
+                .and_then(|v| Ok(v.as_blob()?))
+                .map_err(|e| self.err(e))?;
+            let payload = row
+                .get_ref(1)
+                .and_then(|v| Ok(v.as_blob()?))
+                .map_err(|e| self.err(e))?;
+            if let Err(e) = f(entry, payload) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// The encoded entry at a position, if stored.
+    pub fn entry_bytes(
+        &self,
+        author: &PublicKey,
+        log_id: u64,
+        seq_num: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT entry FROM entries WHERE author = ? AND log_id = ? AND seq_num = ?",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![&author.0[..], log_id as i64, seq_num as i64],
+                    |row| row.get(0),
+                )
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every valid, resolved operation in a trusted part of its log, ordered
+    /// by author, log id and seq num.
+    pub fn operations(&self) -> Result<Vec<StoredOperation>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT o.id, o.document, o.author, o.log_id, o.seq_num, e.payload
+                 FROM operations o
+                 JOIN entries e ON e.hash = o.id
+                 JOIN logs l ON l.author = o.author AND l.log_id = o.log_id
+                 WHERE o.document IS NOT NULL AND o.error IS NULL
+                   AND (l.forked_at IS NULL OR o.seq_num < l.forked_at)
+                 ORDER BY o.author, o.log_id, o.seq_num",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |row| {
+            Ok(StoredOperation {
+                id: hash(row.get(0)?),
+                document: hash(row.get(1)?),
+                author: key(row.get(2)?),
+                log_id: row.get::<_, i64>(3)? as u64,
+                seq_num: row.get::<_, i64>(4)? as u64,
+                payload: row.get(5)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// Every fork proof, ordered by position.
+    pub fn fork_proofs(&self) -> Result<Vec<ForkProof>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT author, log_id, seq_num, kind, first_entry, second_entry FROM fork_proofs ORDER BY author, log_id, seq_num, kind, second_entry",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |row| {
+            Ok(ForkProof {
+                author: key(row.get(0)?),
+                log_id: row.get::<_, i64>(1)? as u64,
+                seq_num: row.get::<_, i64>(2)? as u64,
+                kind: ForkKind::parse(&row.get::<_, String>(3)?),
+                first_entry: row.get(4)?,
+                second_entry: row.get(5)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// The number of stored entries.
+    pub fn entry_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM entries", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+}
