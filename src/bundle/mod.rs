@@ -15,10 +15,12 @@
 //! hash as 64 hex digits. `docs/bundle.md` describes how to check a bundle by
 //! hand.
 
+mod builder;
 mod manifest;
 mod read;
 mod write;
 
+pub use builder::BundleBuilder;
 pub use manifest::{BUNDLE_FORMAT, LogFile, Manifest};
 pub use read::{BundleReader, MAX_MANIFEST_SIZE};
 pub use write::write_bundle;

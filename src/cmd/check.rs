@@ -2,13 +2,24 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use pandafest::festival_dir::FestivalDir;
+use pandafest::materialize::materialize;
 
 pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     let mut festival = FestivalDir::open(dir)?;
     let report = festival.ingest_logs(super::progress::bar("verifying"))?;
-    for line in report.lines() {
+    let model = materialize(&festival.store)?;
+    let (summary, details) = report
+        .lines()
+        .split_last()
+        .map(|(s, d)| (s.clone(), d.to_vec()))
+        .unwrap_or_default();
+    for line in details.iter().chain(&model.conflicts()) {
         println!("{line}");
     }
+    for note in &model.notes {
+        println!("note: {note}");
+    }
+    println!("{summary}");
     Ok(if report.is_clean() {
         ExitCode::SUCCESS
     } else {

@@ -91,3 +91,47 @@ pub fn sign_raw(
     let len = entry.encode(&mut out).expect("entry fits 512 bytes");
     out[..len].to_vec()
 }
+
+/// A log being written in memory, without a store: each appended payload
+/// becomes the next validly linked, signed entry. Benchmarks, fixtures and
+/// tests use it to make logs quickly.
+pub struct LogChain<'k> {
+    key: &'k KeyPair,
+    log_id: u64,
+    entries: Vec<Vec<u8>>,
+}
+
+impl<'k> LogChain<'k> {
+    /// An empty log `log_id` of `key`'s author.
+    pub fn new(key: &'k KeyPair, log_id: u64) -> LogChain<'k> {
+        LogChain {
+            key,
+            log_id,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Signs `payload` as the next entry and returns it.
+    ///
+    /// Errors: [`EntryError::Publish`] if Bamboo refuses (after an
+    /// end-of-log entry).
+    pub fn append(&mut self, payload: &[u8]) -> Result<Entry, EntryError> {
+        let previous = self.entries.last().map(|last| {
+            let seq_num = self.entries.len() as u64;
+            let lipmaa = bamboo_rs_core_ed25519_yasmf::lipmaa(seq_num + 1);
+            Previous {
+                seq_num,
+                backlink_entry: last,
+                lipmaa_entry: &self.entries[lipmaa as usize - 1],
+            }
+        });
+        let entry = sign_next(self.key, self.log_id, payload, previous)?;
+        self.entries.push(entry.bytes.clone());
+        Ok(entry)
+    }
+
+    /// The encoded entries so far, in seq order.
+    pub fn entries(&self) -> &[Vec<u8>] {
+        &self.entries
+    }
+}

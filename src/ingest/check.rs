@@ -3,9 +3,9 @@
 
 use super::report::Waiting;
 use super::{IngestReport, Position, Reason, Rejection, Verified};
-use crate::entry::{DocumentId, Hash};
-use crate::operation::{Action, Fields, Operation};
-use crate::store::{ForkKind, ForkProof, StoreError, Tx};
+use crate::entry::{DocumentId, Hash, OperationId};
+use crate::operation::{Action, Fields, Operation, SchemaId};
+use crate::store::{ForkKind, ForkProof, PendingOperation, StoreError, Tx};
 
 /// Checks one verified entry and stores it, or reports why not.
 pub(super) fn store_verified(
@@ -147,51 +147,99 @@ pub(super) fn store_verified(
     tx.insert_entry(&entry, &payload, festival)?;
     report.ingested += 1;
 
-    let operation = match operation {
-        Ok(operation) => operation,
-        Err(e) => {
-            tx.insert_operation(&entry, None, None, None, Some(&e.to_string()))?;
-            reject(report, Reason::Operation(e));
-            return Ok(());
-        }
+    let pending = match &operation {
+        Ok(operation) => PendingOperation {
+            id: entry.hash,
+            author,
+            log_id,
+            seq_num,
+            schema: Some(operation.schema),
+            previous: operation.previous.first().copied(),
+            resource: match &operation.fields {
+                Some(Fields::Authorization(auth)) => Some(auth.resource),
+                _ => None,
+            },
+        },
+        Err(_) => PendingOperation {
+            id: entry.hash,
+            author,
+            log_id,
+            seq_num,
+            schema: None,
+            previous: None,
+            resource: None,
+        },
     };
-    let schema = Some(operation.schema);
-    if let Some(Fields::Authorization(auth)) = &operation.fields {
-        if let Some((_, owner, _)) = tx.operation_document(&auth.resource)? {
-            if owner != author {
-                let reason = Reason::NotOwner {
-                    resource: auth.resource,
-                    owner,
-                };
-                tx.insert_operation(&entry, schema, None, None, Some(&reason.to_string()))?;
+    tx.insert_operation(&entry, &pending)?;
+    match operation {
+        Err(e) => {
+            let reason = Reason::Operation(e);
+            tx.resolve_operation(&entry.hash, None, Some(&reason.to_string()))?;
+            reject(report, reason);
+        }
+        Ok(_) => match resolve(tx, &pending)? {
+            Resolution::Document(document) => {
+                tx.resolve_operation(&entry.hash, Some(document), None)?
+            }
+            Resolution::Invalid(reason) => {
+                tx.resolve_operation(&entry.hash, None, Some(&reason.to_string()))?;
                 reject(report, reason);
-                return Ok(());
             }
-        }
-    }
-    match operation.action {
-        Action::Create => tx.insert_operation(&entry, schema, Some(entry.hash), None, None)?,
-        Action::Update | Action::Delete => {
-            let previous = operation.previous[0];
-            match document_of(tx, &operation, previous, &author)? {
-                Some(Ok(document)) => {
-                    tx.insert_operation(&entry, schema, Some(document), Some(previous), None)?
-                }
-                Some(Err(reason)) => {
-                    tx.insert_operation(
-                        &entry,
-                        schema,
-                        None,
-                        Some(previous),
-                        Some(&reason.to_string()),
-                    )?;
-                    reject(report, reason);
-                }
-                None => tx.insert_operation(&entry, schema, None, Some(previous), None)?,
-            }
-        }
+            Resolution::Waiting(_) => {}
+        },
     }
     Ok(())
+}
+
+/// What an operation's dependencies say about it.
+enum Resolution {
+    /// It belongs to this document.
+    Document(DocumentId),
+    /// It breaks a rule.
+    Invalid(Reason),
+    /// It depends on an operation or resource not stored yet.
+    Waiting(OperationId),
+}
+
+/// Settles an operation's document: an UPDATE or DELETE belongs to its
+/// previous operation's document and must have the same author and schema;
+/// an authorization must come from the resource's owner.
+fn resolve(tx: &Tx<'_>, op: &PendingOperation) -> Result<Resolution, StoreError> {
+    let schema = op.schema.map(|s| s.as_str()).unwrap_or("unknown");
+    let document = match op.previous {
+        None => op.id,
+        Some(previous) => match tx.operation_document(&previous)? {
+            None => return Ok(Resolution::Waiting(previous)),
+            Some((document, owner, _)) if owner != op.author => {
+                return Ok(Resolution::Invalid(Reason::NotAuthor {
+                    schema,
+                    document,
+                    owner,
+                }));
+            }
+            Some((document, _, doc_schema)) if doc_schema != op.schema => {
+                return Ok(Resolution::Invalid(Reason::SchemaMismatch {
+                    said: schema,
+                    actual: doc_schema.map(|s| s.as_str()).unwrap_or("unknown"),
+                    document,
+                }));
+            }
+            Some((document, _, _)) => document,
+        },
+    };
+    if let Some(resource) = op.resource {
+        match tx.operation_document(&resource)? {
+            None => return Ok(Resolution::Waiting(resource)),
+            Some((_, _, schema)) if schema != Some(SchemaId::Resource) => {
+                return Ok(Resolution::Invalid(Reason::NotAResource { resource }));
+            }
+            Some((_, owner, _)) if owner != op.author => {
+                return Ok(Resolution::Invalid(Reason::NotOwner { resource, owner }));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(Resolution::Document(document))
 }
 
 /// The festival a log belongs to, from its first operation.
@@ -205,78 +253,34 @@ fn log_festival(operation: &Operation, id: Hash) -> Option<DocumentId> {
     }
 }
 
-/// The document an update or delete belongs to: `None` while the previous
-/// operation is unknown, an error if the author or schema does not fit.
-fn document_of(
-    tx: &Tx<'_>,
-    operation: &Operation,
-    previous: Hash,
-    author: &crate::entry::PublicKey,
-) -> Result<Option<Result<DocumentId, Reason>>, StoreError> {
-    let Some((document, owner, schema)) = tx.operation_document(&previous)? else {
-        return Ok(None);
-    };
-    if owner != *author {
-        return Ok(Some(Err(Reason::NotAuthor {
-            schema: operation.schema.as_str(),
-            document,
-            owner,
-        })));
-    }
-    if schema != Some(operation.schema) {
-        return Ok(Some(Err(Reason::SchemaMismatch {
-            said: operation.schema.as_str(),
-            actual: schema.map(|s| s.as_str()).unwrap_or("unknown"),
-            document,
-        })));
-    }
-    Ok(Some(Ok(document)))
-}
-
-/// Resolves operations whose previous operation arrived later, until
-/// nothing changes; what is left is reported as waiting.
+/// Settles operations whose dependencies arrived later in the ingest,
+/// until nothing changes; what is left is reported as waiting.
 pub(super) fn resolve_pending(tx: &Tx<'_>, report: &mut IngestReport) -> Result<(), StoreError> {
     loop {
-        let pending = tx.pending_operations()?;
         let mut progressed = false;
         let mut waiting = Vec::new();
-        for (id, author, schema, previous, log_id, seq_num) in pending {
-            let Some((document, owner, doc_schema)) = tx.operation_document(&previous)? else {
-                waiting.push(Waiting {
-                    at: Position {
-                        author: Some(author),
-                        log_id: Some(log_id),
-                        seq_num: Some(seq_num),
-                    },
-                    previous,
-                });
-                continue;
+        for op in tx.pending_operations()? {
+            let at = Position {
+                author: Some(op.author),
+                log_id: Some(op.log_id),
+                seq_num: Some(op.seq_num),
             };
-            progressed = true;
-            let error = if owner != author {
-                Some(format!(
-                    "{} operation by a non-author: document {document} belongs to {owner}",
-                    schema.map(|s| s.as_str()).unwrap_or("unknown")
-                ))
-            } else if doc_schema != schema {
-                Some(format!(
-                    "operation names another schema than document {document}"
-                ))
-            } else {
-                None
-            };
-            if let Some(error) = &error {
-                report.rejected.push(Rejection {
-                    at: Position {
-                        author: Some(author),
-                        log_id: Some(log_id),
-                        seq_num: Some(seq_num),
-                    },
-                    origin: None,
-                    reason: Reason::Stored(error.clone()),
-                });
+            match resolve(tx, &op)? {
+                Resolution::Waiting(on) => waiting.push(Waiting { at, previous: on }),
+                Resolution::Document(document) => {
+                    progressed = true;
+                    tx.resolve_operation(&op.id, Some(document), None)?;
+                }
+                Resolution::Invalid(reason) => {
+                    progressed = true;
+                    tx.resolve_operation(&op.id, None, Some(&reason.to_string()))?;
+                    report.rejected.push(Rejection {
+                        at,
+                        origin: None,
+                        reason,
+                    });
+                }
             }
-            tx.resolve_operation(&id, error.is_none().then_some(document), error.as_deref())?;
         }
         if !progressed {
             report.waiting = waiting;

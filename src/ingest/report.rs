@@ -42,14 +42,17 @@ impl Position {
 
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unknown = || "?".to_owned();
-        write!(
-            f,
-            "author {} log {} seq {}",
-            self.author.map(|a| a.to_hex()).unwrap_or_else(unknown),
-            self.log_id.map(|l| l.to_string()).unwrap_or_else(unknown),
-            self.seq_num.map(|s| s.to_string()).unwrap_or_else(unknown),
-        )
+        let mut parts = Vec::new();
+        if let Some(author) = self.author {
+            parts.push(format!("author {author}"));
+        }
+        if let Some(log_id) = self.log_id {
+            parts.push(format!("log {log_id}"));
+        }
+        if let Some(seq_num) = self.seq_num {
+            parts.push(format!("seq {seq_num}"));
+        }
+        f.write_str(&parts.join(" "))
     }
 }
 
@@ -124,6 +127,12 @@ pub enum Reason {
         /// Its owner.
         owner: PublicKey,
     },
+    /// An authorization of a document that is not a resource.
+    #[error("authorization_v1 field `resource`: document {resource} is not a resource")]
+    NotAResource {
+        /// The document.
+        resource: OperationId,
+    },
     /// An earlier ingest stored this entry and found its operation invalid.
     #[error("{0}")]
     Stored(String),
@@ -155,12 +164,13 @@ impl fmt::Display for Rejection {
     }
 }
 
-/// An operation still waiting for the operation it follows.
+/// An operation still waiting for the operation it follows or the resource
+/// it decides on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiting {
     /// The operation's entry.
     pub at: Position,
-    /// The previous operation it names.
+    /// The operation or resource it waits for.
     pub previous: OperationId,
 }
 
@@ -214,7 +224,7 @@ impl IngestReport {
         }
         for waiting in &self.waiting {
             lines.push(format!(
-                "waiting: {}: previous operation {} is not known yet",
+                "waiting: {}: operation {} it depends on is not known yet",
                 waiting.at, waiting.previous
             ));
         }

@@ -26,6 +26,30 @@ pub struct Model {
     pub notes: Vec<String>,
 }
 
+impl Model {
+    /// One line per request in conflict: which event holds the resource.
+    pub fn conflicts(&self) -> Vec<String> {
+        let title = |id: &DocumentId| self.events.get(id).map(|e| e.title.as_str()).unwrap_or("?");
+        let mut lines = Vec::new();
+        for event in self.events.values().filter(|e| !e.version.deleted) {
+            for request in &event.requests {
+                if let RequestState::Conflict { with } = &request.state {
+                    let resource = self
+                        .resources
+                        .get(&request.resource)
+                        .map(|r| r.title.as_str())
+                        .unwrap_or("?");
+                    lines.push(format!(
+                        "conflict: event `{}` ({}) has resource `{resource}` ({}) confirmed, but it overlaps the earlier confirmed event `{}` ({with}); the confirmation is not effective",
+                        event.title, event.id, request.resource, title(with)
+                    ));
+                }
+            }
+        }
+        lines
+    }
+}
+
 /// Where a document's current view came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Version {

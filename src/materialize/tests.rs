@@ -1,1 +1,309 @@
+use super::*;
+use crate::script::run_script;
+use crate::store::Store;
 
+const PEOPLE: &str = r#"
+[[op]]
+do = "profile"
+person = "ada"
+display_name = "Ada"
+bio = "Owns the boathouse."
+
+[[op]]
+do = "profile"
+person = "bea"
+display_name = "Bea"
+bio = ""
+
+[[op]]
+do = "festival"
+id = "camp"
+author = "ada"
+name = "Camp"
+description = ""
+start = "2027-07-16T10:00:00+02:00"
+end = "2027-07-18T22:00:00+02:00"
+time_zone = "Europe/Berlin"
+
+[[op]]
+do = "resource"
+id = "boathouse"
+owner = "ada"
+festival = "camp"
+title = "Boathouse"
+description = ""
+kind = "room"
+policy = "manual"
+location = { mode = "gps", lat = 53.5, lon = 10.0 }
+
+[[op]]
+do = "resource"
+id = "kayak"
+owner = "bea"
+festival = "camp"
+title = "Kayak"
+description = ""
+kind = "thing"
+policy = "first_come_first_served"
+
+[[op]]
+do = "event"
+id = "rowing"
+author = "bea"
+festival = "camp"
+title = "Rowing"
+description = ""
+start = "2027-07-16T10:00:00+02:00"
+end = "2027-07-16T11:00:00+02:00"
+resources = ["boathouse", "kayak"]
+"#;
+
+fn model_of(steps: &str) -> (Model, crate::script::ScriptOutcome) {
+    let mut store = Store::in_memory().unwrap();
+    let outcome = run_script(&mut store, &format!("{PEOPLE}{steps}")).unwrap();
+    (materialize(&store).unwrap(), outcome)
+}
+
+fn state(
+    model: &Model,
+    outcome: &crate::script::ScriptOutcome,
+    event: &str,
+    resource: &str,
+) -> RequestState {
+    let event = &model.events[&outcome.documents[event]];
+    let resource = outcome.documents[resource];
+    event
+        .requests
+        .iter()
+        .find(|r| r.resource == resource)
+        .unwrap()
+        .state
+        .clone()
+}
+
+#[test]
+fn requests_start_pending() {
+    let (model, outcome) = model_of("");
+    assert_eq!(
+        state(&model, &outcome, "rowing", "boathouse"),
+        RequestState::Pending
+    );
+    let rowing = &model.events[&outcome.documents["rowing"]];
+    assert_eq!(rowing.confirmation(), (0, 2));
+    assert_eq!(rowing.confirmed_percent(), 0);
+}
+
+#[test]
+fn confirms_with_ratio() {
+    let (model, outcome) = model_of(
+        r#"
+[[op]]
+do = "authorize"
+event = "rowing"
+resource = "boathouse"
+decision = "confirmed"
+note = "Welcome!"
+"#,
+    );
+    assert_eq!(
+        state(&model, &outcome, "rowing", "boathouse"),
+        RequestState::Confirmed
+    );
+    let rowing = &model.events[&outcome.documents["rowing"]];
+    assert_eq!(rowing.confirmed_percent(), 50);
+    assert_eq!(rowing.requests[0].note.as_deref(), Some("Welcome!"));
+    let boathouse = &model.resources[&outcome.documents["boathouse"]];
+    assert_eq!(boathouse.bookings.len(), 1);
+}
+
+#[test]
+fn owners_latest_decision_wins() {
+    let (model, outcome) = model_of(
+        r#"
+[[op]]
+do = "authorize"
+event = "rowing"
+resource = "boathouse"
+decision = "confirmed"
+
+[[op]]
+do = "authorize"
+event = "rowing"
+resource = "boathouse"
+decision = "denied"
+note = "Sorry, the roof leaks."
+"#,
+    );
+    assert_eq!(
+        state(&model, &outcome, "rowing", "boathouse"),
+        RequestState::Denied
+    );
+}
+
+#[test]
+fn confirmation_lapses_when_time_changes() {
+    let (model, outcome) = model_of(
+        r#"
+[[op]]
+do = "authorize"
+event = "rowing"
+resource = "boathouse"
+decision = "confirmed"
+
+[[op]]
+do = "update_event"
+event = "rowing"
+start = "2027-07-16T12:00:00+02:00"
+end = "2027-07-16T13:00:00+02:00"
+"#,
+    );
+    assert_eq!(
+        state(&model, &outcome, "rowing", "boathouse"),
+        RequestState::Lapsed
+    );
+    assert_eq!(
+        model.events[&outcome.documents["rowing"]].version.sequence,
+        1
+    );
+}
+
+#[test]
+fn confirmation_holds_when_only_title_changes() {
+    let (model, outcome) = model_of(
+        r#"
+[[op]]
+do = "authorize"
+event = "rowing"
+resource = "boathouse"
+decision = "confirmed"
+
+[[op]]
+do = "update_event"
+event = "rowing"
+title = "Rowing at dawn"
+"#,
+    );
+    assert_eq!(
+        state(&model, &outcome, "rowing", "boathouse"),
+        RequestState::Confirmed
+    );
+    assert_eq!(
+        model.events[&outcome.documents["rowing"]].title,
+        "Rowing at dawn"
+    );
+}
+
+#[test]
+fn confirms_first_request_only() {
+    let (model, outcome) = model_of(
+        r#"
+[[op]]
+do = "event"
+id = "polo"
+author = "ada"
+festival = "camp"
+title = "Canoe polo"
+description = ""
+start = "2027-07-16T10:30:00+02:00"
+end = "2027-07-16T12:00:00+02:00"
+resources = ["boathouse"]
+
+[[op]]
+do = "event"
+id = "later"
+author = "ada"
+festival = "camp"
+title = "Back to back"
+description = ""
+start = "2027-07-16T11:00:00+02:00"
+end = "2027-07-16T12:00:00+02:00"
+resources = ["boathouse"]
+
+[[op]]
+do = "authorize"
+event = "rowing"
+resource = "boathouse"
+decision = "confirmed"
+
+[[op]]
+do = "authorize"
+event = "polo"
+resource = "boathouse"
+decision = "confirmed"
+
+[[op]]
+do = "authorize"
+event = "later"
+resource = "boathouse"
+decision = "confirmed"
+"#,
+    );
+    assert_eq!(
+        state(&model, &outcome, "rowing", "boathouse"),
+        RequestState::Confirmed
+    );
+    assert_eq!(
+        state(&model, &outcome, "polo", "boathouse"),
+        RequestState::Conflict {
+            with: outcome.documents["rowing"]
+        }
+    );
+    // Back to back with rowing, so no overlap; polo is not effective.
+    assert_eq!(
+        state(&model, &outcome, "later", "boathouse"),
+        RequestState::Confirmed
+    );
+    assert_eq!(model.conflicts().len(), 1);
+}
+
+#[test]
+fn deleted_event_frees_its_resources() {
+    let (model, outcome) = model_of(
+        r#"
+[[op]]
+do = "authorize"
+event = "rowing"
+resource = "boathouse"
+decision = "confirmed"
+
+[[op]]
+do = "delete_event"
+event = "rowing"
+"#,
+    );
+    let rowing = &model.events[&outcome.documents["rowing"]];
+    assert!(rowing.version.deleted);
+    assert!(
+        model.resources[&outcome.documents["boathouse"]]
+            .bookings
+            .is_empty()
+    );
+}
+
+#[test]
+fn first_come_first_served_policy_confirms_free_resources() {
+    let (model, outcome) = model_of("");
+    let kayak = &model.resources[&outcome.documents["kayak"]];
+    let rowing = &model.events[&outcome.documents["rowing"]];
+    let policy = policy_for(kayak.policy);
+    assert_eq!(
+        policy.decide(&model, kayak, rowing),
+        Some(crate::operation::Decision::Confirmed)
+    );
+    let boathouse = &model.resources[&outcome.documents["boathouse"]];
+    assert_eq!(
+        policy_for(boathouse.policy).decide(&model, boathouse, rowing),
+        None
+    );
+}
+
+#[test]
+fn profiles_name_people() {
+    let (model, _) = model_of("");
+    let ada = crate::entry::KeyPair::from_name("ada").public_key();
+    assert_eq!(model.people[&ada].name(), "Ada");
+    assert_eq!(
+        model.people[&ada].bio.as_deref(),
+        Some("Owns the boathouse.")
+    );
+}

@@ -32,9 +32,11 @@ const MIGRATIONS: &[&str] = &[
         schema TEXT,
         document BLOB,
         previous BLOB,
+        resource BLOB,
         error TEXT
     ) WITHOUT ROWID;
-    CREATE INDEX operations_by_position ON operations (author, log_id, seq_num);
+    CREATE INDEX operations_pending ON operations (author, log_id, seq_num)
+        WHERE document IS NULL AND error IS NULL;
     CREATE TABLE fork_proofs (
         author BLOB NOT NULL,
         log_id INTEGER NOT NULL,

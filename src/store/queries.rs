@@ -255,20 +255,16 @@ impl Tx<'_> {
         Ok(added > 0)
     }
 
-    /// Records an operation: its document once known, or the error that
-    /// makes it invalid.
-    #[allow(clippy::too_many_arguments)]
+    /// Records an operation of `entry`: pending (no document, no error)
+    /// until [`Tx::resolve_operation`] sets its document or its error.
     pub fn insert_operation(
         &self,
         entry: &Entry,
-        schema: Option<SchemaId>,
-        document: Option<DocumentId>,
-        previous: Option<OperationId>,
-        error: Option<&str>,
+        pending: &PendingOperation,
     ) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO operations (id, author, log_id, seq_num, schema, document, previous, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO operations (id, author, log_id, seq_num, schema, previous, resource) VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -276,10 +272,9 @@ impl Tx<'_> {
                     &entry.author.0[..],
                     entry.log_id as i64,
                     entry.seq_num as i64,
-                    schema.map(|s| s.as_str()),
-                    document.map(|d| d.0.to_vec()),
-                    previous.map(|p| p.0.to_vec()),
-                    error
+                    pending.schema.map(|s| s.as_str()),
+                    pending.previous.map(|p| p.0.to_vec()),
+                    pending.resource.map(|r| r.0.to_vec()),
                 ])
             })
             .map_err(|e| self.err(e))?;
@@ -331,44 +326,52 @@ impl Tx<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Operations whose previous operation was not known when they arrived:
-    /// (id, author, schema, previous, log id, seq num).
-    pub fn pending_operations(
-        &self,
-    ) -> Result<
-        Vec<(
-            OperationId,
-            PublicKey,
-            Option<SchemaId>,
-            OperationId,
-            u64,
-            u64,
-        )>,
-        StoreError,
-    > {
+    /// Operations that have neither a document nor an error yet, in log
+    /// order.
+    pub fn pending_operations(&self) -> Result<Vec<PendingOperation>, StoreError> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "SELECT id, author, schema, previous, log_id, seq_num FROM operations WHERE document IS NULL AND error IS NULL ORDER BY author, log_id, seq_num",
+                "SELECT id, author, log_id, seq_num, schema, previous, resource FROM operations
+                 WHERE document IS NULL AND error IS NULL ORDER BY author, log_id, seq_num",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    hash(row.get(0)?),
-                    key(row.get(1)?),
-                    row.get::<_, Option<String>>(2)?
-                        .as_deref()
-                        .and_then(SchemaId::parse),
-                    hash(row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default()),
-                    row.get::<_, i64>(4)? as u64,
-                    row.get::<_, i64>(5)? as u64,
-                ))
+        stmt.query_map([], |row| {
+            Ok(PendingOperation {
+                id: hash(row.get(0)?),
+                author: key(row.get(1)?),
+                log_id: row.get::<_, i64>(2)? as u64,
+                seq_num: row.get::<_, i64>(3)? as u64,
+                schema: row
+                    .get::<_, Option<String>>(4)?
+                    .as_deref()
+                    .and_then(SchemaId::parse),
+                previous: row.get::<_, Option<Vec<u8>>>(5)?.map(hash),
+                resource: row.get::<_, Option<Vec<u8>>>(6)?.map(hash),
             })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
     }
+}
+
+/// An operation whose document is not settled yet: what it depends on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingOperation {
+    /// The operation id.
+    pub id: OperationId,
+    /// The author.
+    pub author: PublicKey,
+    /// The log id.
+    pub log_id: u64,
+    /// The seq num.
+    pub seq_num: u64,
+    /// The schema; `None` for an invalid operation.
+    pub schema: Option<SchemaId>,
+    /// The operation an UPDATE or DELETE follows.
+    pub previous: Option<OperationId>,
+    /// The resource an authorization decides on; its owner must be the author.
+    pub resource: Option<DocumentId>,
 }
 
 impl Reader<'_> {

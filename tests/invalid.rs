@@ -1,0 +1,304 @@
+//! Every bad-input fixture in `tests/fixtures/invalid/<case>/` gets a clear
+//! error naming what it is about, and the valid entries beside it are kept.
+//! The fixtures come from `cargo run --example invalid_fixtures`.
+
+use std::path::Path;
+
+use pandafest::bundle::BundleReader;
+use pandafest::entry::KeyPair;
+use pandafest::ingest::{IngestReport, ingest};
+use pandafest::materialize::{Model, materialize};
+use pandafest::store::Store;
+
+fn ada() -> String {
+    KeyPair::from_name("ada").public_key().to_hex()
+}
+
+/// Ingests a fixture into a fresh store and returns the report, its lines
+/// and the model.
+fn run(case: &str) -> (IngestReport, String, Model) {
+    let logs = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/invalid")
+        .join(case)
+        .join("logs");
+    let bundle = BundleReader::open(&logs).unwrap();
+    let mut store = Store::in_memory().unwrap();
+    let report = ingest(&mut store, bundle.entries(), |_| {}).unwrap();
+    let model = materialize(&store).unwrap();
+    let mut lines = report.lines();
+    lines.extend(model.conflicts());
+    let text = lines.join("\n");
+    let zed = KeyPair::from_name("zed").public_key();
+    assert_eq!(
+        model
+            .people
+            .get(&zed)
+            .and_then(|p| p.display_name.as_deref()),
+        Some("Zed Bystander"),
+        "{case}: the bystander's valid log was lost\n{text}"
+    );
+    (report, text, model)
+}
+
+fn assert_line(text: &str, expected: &str) {
+    assert!(
+        text.lines().any(|l| l.contains(expected)),
+        "expected a line containing\n  {expected}\nin\n{text}"
+    );
+}
+
+#[test]
+fn tampered_signature() {
+    let (report, text, _) = run("tampered-signature");
+    assert_line(
+        &text,
+        &format!("author {} log 0 seq 2: invalid signature", ada()),
+    );
+    assert_line(
+        &text,
+        &format!(
+            "author {} log 0 seq 3: missing backlink: seq 2 of this log is not stored",
+            ada()
+        ),
+    );
+    assert_eq!(report.ingested, 2, "seq 1 and the bystander stay");
+}
+
+#[test]
+fn payload_that_does_not_match_its_hash() {
+    let (report, text, _) = run("payload-hash");
+    assert_line(
+        &text,
+        &format!(
+            "0.bamboo record 2: author {} log 0 seq 2: payload does not match the entry's payload hash",
+            ada()
+        ),
+    );
+    assert_eq!(report.ingested, 2);
+}
+
+#[test]
+fn payload_that_does_not_match_its_size() {
+    let (_, text, _) = run("payload-size");
+    assert_line(
+        &text,
+        &format!(
+            "author {} log 0 seq 2: payload is 38 bytes but the entry says 37",
+            ada()
+        ),
+    );
+}
+
+#[test]
+fn non_canonical_entry_encoding() {
+    let (_, text, _) = run("non-canonical-entry");
+    assert_line(
+        &text,
+        &format!(
+            "author {} log 0 seq 2: non-canonical or malformed entry encoding: 1 trailing bytes after the signature",
+            ada()
+        ),
+    );
+}
+
+#[test]
+fn missing_backlink() {
+    let (report, text, _) = run("missing-backlink");
+    assert_line(
+        &text,
+        &format!(
+            "author {} log 0 seq 3: missing backlink: seq 2 of this log is not stored",
+            ada()
+        ),
+    );
+    assert_eq!(report.ingested, 2);
+}
+
+#[test]
+fn fork_two_entries_at_one_seq() {
+    let (report, text, model) = run("fork-same-seq");
+    assert_line(
+        &text,
+        &format!(
+            "fork: author {} log 0 seq 2: two entries at the same seq num",
+            ada()
+        ),
+    );
+    assert_eq!(report.forks.len(), 1);
+    assert_eq!(model.forks[0].seq_num, 2);
+    assert!(!report.is_clean());
+}
+
+#[test]
+fn fork_conflicting_backlinks() {
+    let (_, text, _) = run("fork-conflicting-backlinks");
+    assert_line(
+        &text,
+        &format!(
+            "fork: author {} log 0 seq 2: two backlinks to the same seq num with different hashes",
+            ada()
+        ),
+    );
+}
+
+#[test]
+fn fork_backlink_that_does_not_match() {
+    let (_, text, _) = run("fork-link-mismatch");
+    assert_line(
+        &text,
+        &format!(
+            "fork: author {} log 0 seq 2: a link whose hash does not match the entry at its position",
+            ada()
+        ),
+    );
+    assert_line(&text, "the log is not trusted from seq 2 on");
+}
+
+#[test]
+fn fork_entry_after_end_of_log() {
+    let (report, text, model) = run("fork-after-end");
+    assert_line(
+        &text,
+        &format!(
+            "fork: author {} log 0 seq 3: an entry after the end-of-log entry",
+            ada()
+        ),
+    );
+    let ada_key = KeyPair::from_name("ada").public_key();
+    assert_eq!(
+        model.people[&ada_key].display_name.as_deref(),
+        Some("Ada, last words"),
+        "the end-of-log entry itself stays trusted"
+    );
+    assert_eq!(report.forks.len(), 1);
+}
+
+#[test]
+fn unknown_schema() {
+    let (report, text, _) = run("unknown-schema");
+    assert_line(
+        &text,
+        &format!("author {} log 0 seq 2: unknown schema `party_v9`", ada()),
+    );
+    assert_eq!(
+        report.ingested, 4,
+        "the entry stays in its log so seq 3 still links"
+    );
+}
+
+#[test]
+fn update_by_non_author() {
+    let (_, text, model) = run("update-by-non-author");
+    assert_line(
+        &text,
+        &format!("profile_v1 operation by a non-author: document"),
+    );
+    assert_line(&text, &format!("belongs to {}", ada()));
+    let ada_key = KeyPair::from_name("ada").public_key();
+    assert_eq!(model.people[&ada_key].display_name.as_deref(), Some("Ada"));
+}
+
+#[test]
+fn authorization_by_non_owner() {
+    let (_, text, model) = run("authorization-by-non-owner");
+    let cyril = KeyPair::from_name("cyril").public_key();
+    assert_line(
+        &text,
+        &format!("author {cyril} log 0 seq 1: authorization_v1 field `resource`: resource"),
+    );
+    assert_line(&text, &format!("is owned by {}, not by the author", ada()));
+    let event = model.events.values().next().unwrap();
+    assert_eq!(event.requests[0].state.as_str(), "pending");
+}
+
+#[test]
+fn overlapping_confirmation() {
+    let (report, text, model) = run("overlapping-confirmation");
+    assert!(report.is_clean());
+    assert_line(&text, "conflict: event `Canoe polo`");
+    assert_line(
+        &text,
+        "but it overlaps the earlier confirmed event `Morning rowing`",
+    );
+    let polo = model
+        .events
+        .values()
+        .find(|e| e.title == "Canoe polo")
+        .unwrap();
+    assert_eq!(polo.confirmation(), (0, 1));
+    let rowing = model
+        .events
+        .values()
+        .find(|e| e.title == "Morning rowing")
+        .unwrap();
+    assert_eq!(rowing.confirmed_percent(), 100);
+}
+
+#[test]
+fn invalid_time_zone() {
+    let (_, text, _) = run("invalid-time-zone");
+    assert_line(
+        &text,
+        &format!(
+            "author {} log 0 seq 1: festival_v1 field `time_zone`: `Mars/Olympus_Mons` is not an IANA time zone",
+            ada()
+        ),
+    );
+}
+
+#[test]
+fn end_before_start() {
+    let (_, text, _) = run("end-before-start");
+    assert_line(
+        &text,
+        "seq 2: event_v1 field `end`: 2027-07-16T11:00:00+02:00 is not after start 2027-07-16T12:00:00+02:00",
+    );
+}
+
+#[test]
+fn oversized_fields() {
+    let (_, text, _) = run("oversized-fields");
+    assert_line(
+        &text,
+        "seq 2: event_v1 field `title`: 201 bytes, the limit is 200",
+    );
+    assert_line(
+        &text,
+        "seq 3: event_v1 field `tags`: 65 items, the limit is 64",
+    );
+}
+
+#[test]
+fn truncated_bundle_file() {
+    let (report, text, _) = run("truncated-bundle");
+    assert_line(
+        &text,
+        &format!(
+            "logs/{0}/0.bamboo: author {0} log 0: truncated at byte 666: record 3 announces 39 payload bytes that are not there",
+            ada()
+        ),
+    );
+    assert_eq!(report.ingested, 3, "records 1 and 2 and the bystander stay");
+}
+
+#[test]
+fn reingesting_reports_the_same_problems() {
+    let logs =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/unknown-schema/logs");
+    let mut store = Store::in_memory().unwrap();
+    let first = ingest(
+        &mut store,
+        BundleReader::open(&logs).unwrap().entries(),
+        |_| {},
+    )
+    .unwrap();
+    let second = ingest(
+        &mut store,
+        BundleReader::open(&logs).unwrap().entries(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(second.ingested, 0);
+    assert_eq!(second.duplicates, first.ingested);
+    assert_eq!(second.rejected.len(), first.rejected.len());
+}
