@@ -33,5 +33,6 @@ pub mod ingest;
 pub mod materialize;
 pub mod operation;
 pub mod publish;
+pub mod render;
 pub mod script;
 pub mod store;

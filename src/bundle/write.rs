@@ -1,10 +1,11 @@
-//! Writing a bundle from the store.
+//! Writing a bundle: log files record by record, then the manifest.
 
 use std::fs;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{BUNDLE_FORMAT, BundleError, LogFile, Manifest};
+use crate::entry::PublicKey;
 use crate::store::Store;
 
 /// Writes every log in `store` as a bundle into `dir` (created if missing):
@@ -16,7 +17,37 @@ pub fn write_bundle(store: &Store, dir: &Path) -> Result<Manifest, BundleError> 
     let reader = store.read();
     let mut logs = Vec::new();
     for log in reader.logs()? {
-        let rel = LogFile::expected_path(&log.author, log.log_id);
+        let mut file = LogFileWriter::create(dir, log.author, log.log_id)?;
+        reader
+            .for_each_entry(&log.author, log.log_id, |entry, payload| {
+                file.push(entry, payload)
+            })?
+            .map_err(|source| file.io(source))?;
+        logs.push(file.finish()?);
+    }
+    write_manifest(dir, logs)
+}
+
+/// Writes one log file, hashing and counting as it goes.
+pub(super) struct LogFileWriter {
+    path: PathBuf,
+    rel: String,
+    author: PublicKey,
+    log_id: u64,
+    out: BufWriter<fs::File>,
+    hasher: blake3::Hasher,
+    size: u64,
+    records: u64,
+}
+
+impl LogFileWriter {
+    /// Creates `dir/<author>/<log id>.bamboo`.
+    pub(super) fn create(
+        dir: &Path,
+        author: PublicKey,
+        log_id: u64,
+    ) -> Result<LogFileWriter, BundleError> {
+        let rel = LogFile::expected_path(&author, log_id);
         let path = dir.join(&rel);
         let io = |source| BundleError::Io {
             path: path.clone(),
@@ -24,38 +55,65 @@ pub fn write_bundle(store: &Store, dir: &Path) -> Result<Manifest, BundleError> 
         };
         fs::create_dir_all(path.parent().expect("log files sit in an author directory"))
             .map_err(io)?;
-        let mut out = BufWriter::new(fs::File::create(&path).map_err(io)?);
-        let mut hasher = blake3::Hasher::new();
-        let mut size = 0u64;
-        let mut height = 0u64;
-        reader
-            .for_each_entry(&log.author, log.log_id, |entry, payload| {
-                for part in [entry, payload] {
-                    let len = (part.len() as u32).to_be_bytes();
-                    out.write_all(&len)?;
-                    out.write_all(part)?;
-                    hasher.update(&len);
-                    hasher.update(part);
-                    size += 4 + part.len() as u64;
-                }
-                height += 1;
-                Ok(())
-            })?
-            .map_err(io)?;
-        out.flush().map_err(io)?;
-        logs.push(LogFile {
-            author: log.author,
-            log_id: log.log_id,
-            height,
-            path: rel,
-            size,
-            blake3: hasher.finalize().to_hex().to_string(),
-        });
+        let out = BufWriter::new(fs::File::create(&path).map_err(io)?);
+        Ok(LogFileWriter {
+            path,
+            rel,
+            author,
+            log_id,
+            out,
+            hasher: blake3::Hasher::new(),
+            size: 0,
+            records: 0,
+        })
     }
+
+    fn io(&self, source: std::io::Error) -> BundleError {
+        BundleError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Appends one record: the entry and the payload, each behind its
+    /// length as a big-endian u32.
+    pub(super) fn push(&mut self, entry: &[u8], payload: &[u8]) -> std::io::Result<()> {
+        for part in [entry, payload] {
+            let len = (part.len() as u32).to_be_bytes();
+            self.out.write_all(&len)?;
+            self.out.write_all(part)?;
+            self.hasher.update(&len);
+            self.hasher.update(part);
+            self.size += 4 + part.len() as u64;
+        }
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Flushes the file and returns its manifest line.
+    pub(super) fn finish(mut self) -> Result<LogFile, BundleError> {
+        self.out.flush().map_err(|source| self.io(source))?;
+        Ok(LogFile {
+            author: self.author,
+            log_id: self.log_id,
+            height: self.records,
+            path: self.rel,
+            size: self.size,
+            blake3: self.hasher.finalize().to_hex().to_string(),
+        })
+    }
+}
+
+/// Writes `dir/manifest.json` for `logs`, as pretty JSON with a final newline.
+pub(super) fn write_manifest(dir: &Path, logs: Vec<LogFile>) -> Result<Manifest, BundleError> {
     let manifest = Manifest {
         format: BUNDLE_FORMAT.to_owned(),
         logs,
     };
+    fs::create_dir_all(dir).map_err(|source| BundleError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
     let path = dir.join("manifest.json");
     let mut text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
     text.push('\n');

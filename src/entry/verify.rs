@@ -21,9 +21,8 @@ pub fn verify_signatures(entries: &[Entry]) -> Vec<bool> {
 }
 
 fn parts(entry: &Entry) -> Option<(DalekPublicKey, Signature)> {
-    let key = DalekPublicKey::from_bytes(&entry.author.0).ok()?;
     let signature = Signature::from_bytes(entry.signature()).ok()?;
-    Some((key, signature))
+    Some((entry.key, signature))
 }
 
 fn verify_chunk(chunk: &[Entry]) -> Vec<bool> {

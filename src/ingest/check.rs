@@ -1,15 +1,78 @@
 //! The ordered checks of a verified entry against the store: duplicates,
 //! the four kinds of fork, links by position, payload, operation rules.
 
+use std::collections::HashMap;
+
 use super::report::Waiting;
 use super::{IngestReport, Position, Reason, Rejection, Verified};
-use crate::entry::{DocumentId, Hash, OperationId};
+use crate::entry::{DocumentId, Hash, OperationId, PublicKey};
 use crate::operation::{Action, Fields, Operation, SchemaId};
-use crate::store::{ForkKind, ForkProof, PendingOperation, StoreError, Tx};
+use crate::store::{ForkKind, ForkProof, LogState, PendingOperation, StoreError, Tx};
+
+/// What ingest knows about one log while it runs: its head and the hashes
+/// it stored, so the common case (the next entry of a log) needs no query.
+#[derive(Default)]
+pub(super) struct LogCursor {
+    height: u64,
+    head: Option<Hash>,
+    ended_at: Option<u64>,
+    forked_at: Option<u64>,
+    festival: Option<DocumentId>,
+    hashes: HashMap<u64, Hash>,
+    dirty: bool,
+}
+
+/// The cursors of every log an ingest touches.
+#[derive(Default)]
+pub(super) struct Cursors {
+    logs: HashMap<(PublicKey, u64), LogCursor>,
+}
+
+impl Cursors {
+    fn get(
+        &mut self,
+        tx: &Tx<'_>,
+        author: PublicKey,
+        log_id: u64,
+    ) -> Result<&mut LogCursor, StoreError> {
+        if !self.logs.contains_key(&(author, log_id)) {
+            let mut cursor = LogCursor::default();
+            if let Some(state) = tx.log_state(&author, log_id)? {
+                cursor.height = state.height;
+                cursor.ended_at = state.ended_at;
+                cursor.forked_at = state.forked_at;
+                cursor.festival = state.festival;
+                cursor.head = tx.entry_at(&author, log_id, state.height)?.map(|e| e.hash);
+            }
+            self.logs.insert((author, log_id), cursor);
+        }
+        Ok(self
+            .logs
+            .get_mut(&(author, log_id))
+            .expect("inserted above"))
+    }
+
+    /// Writes the changed log states; called before each batch commits.
+    pub(super) fn flush(&mut self, tx: &Tx<'_>) -> Result<(), StoreError> {
+        for ((author, log_id), cursor) in self.logs.iter_mut().filter(|(_, c)| c.dirty) {
+            tx.upsert_log(&LogState {
+                author: *author,
+                log_id: *log_id,
+                height: cursor.height,
+                ended_at: cursor.ended_at,
+                forked_at: cursor.forked_at,
+                festival: cursor.festival,
+            })?;
+            cursor.dirty = false;
+        }
+        Ok(())
+    }
+}
 
 /// Checks one verified entry and stores it, or reports why not.
 pub(super) fn store_verified(
     tx: &Tx<'_>,
+    cursors: &mut Cursors,
     item: Verified,
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
@@ -27,7 +90,9 @@ pub(super) fn store_verified(
             reason,
         })
     };
+    let cursor = cursors.get(tx, author, log_id)?;
     let fork = |report: &mut IngestReport,
+                cursor: &mut LogCursor,
                 kind: ForkKind,
                 at: u64,
                 first: Vec<u8>|
@@ -41,54 +106,56 @@ pub(super) fn store_verified(
             second_entry: entry.bytes.clone(),
         };
         tx.insert_fork_proof(&proof)?;
+        cursor.forked_at = Some(cursor.forked_at.map_or(at, |f| f.min(at)));
+        cursor.dirty = true;
         report.forks.push(proof);
         Ok(())
     };
 
     // Kinds 1 and 2: an entry at the same position exists.
-    if let Some(existing) = tx.entry_at(&author, log_id, seq_num)? {
-        if existing.hash == entry.hash {
-            report.duplicates += 1;
-            if let Some(error) = tx.operation_error(&entry.hash)? {
-                reject(report, Reason::Stored(error));
+    if seq_num <= cursor.height {
+        if let Some(existing) = tx.entry_at(&author, log_id, seq_num)? {
+            if existing.hash == entry.hash {
+                report.duplicates += 1;
+                if let Some(error) = tx.operation_error(&entry.hash)? {
+                    reject(report, Reason::Stored(error));
+                }
+            } else if seq_num > 1 && existing.backlink != entry.backlink {
+                fork(
+                    report,
+                    cursor,
+                    ForkKind::ConflictingBacklinks,
+                    seq_num - 1,
+                    existing.bytes,
+                )?;
+            } else {
+                fork(
+                    report,
+                    cursor,
+                    ForkKind::SameSeqNum,
+                    seq_num,
+                    existing.bytes,
+                )?;
             }
-        } else if seq_num > 1 && existing.backlink != entry.backlink {
-            fork(
-                report,
-                ForkKind::ConflictingBacklinks,
-                seq_num - 1,
-                existing.bytes,
-            )?;
-        } else {
-            fork(report, ForkKind::SameSeqNum, seq_num, existing.bytes)?;
+            return Ok(());
         }
-        return Ok(());
     }
-    let state = tx.log_state(&author, log_id)?;
-    if let Some(forked_at) = state
-        .as_ref()
-        .and_then(|s| s.forked_at)
-        .filter(|f| seq_num >= *f)
-    {
+    if let Some(forked_at) = cursor.forked_at.filter(|f| seq_num >= *f) {
         reject(report, Reason::Forked { seq_num: forked_at });
         return Ok(());
     }
     // Kind 4: an entry after the end of the log.
-    if let Some(end) = state
-        .as_ref()
-        .and_then(|s| s.ended_at)
-        .filter(|end| seq_num > *end)
-    {
+    if let Some(end) = cursor.ended_at.filter(|end| seq_num > *end) {
         let end_entry = tx
             .entry_at(&author, log_id, end)?
             .map(|e| e.bytes)
             .unwrap_or_default();
-        fork(report, ForkKind::AfterEndOfLog, seq_num, end_entry)?;
+        fork(report, cursor, ForkKind::AfterEndOfLog, seq_num, end_entry)?;
         return Ok(());
     }
     // Kind 3: links checked by position.
     if seq_num > 1 {
-        let Some(back) = tx.entry_at(&author, log_id, seq_num - 1)? else {
+        if seq_num != cursor.height + 1 {
             reject(
                 report,
                 Reason::MissingBacklink {
@@ -96,14 +163,22 @@ pub(super) fn store_verified(
                 },
             );
             return Ok(());
-        };
-        if Some(back.hash) != entry.backlink {
-            fork(report, ForkKind::LinkMismatch, seq_num - 1, back.bytes)?;
+        }
+        if cursor.head != entry.backlink {
+            let back = tx
+                .entry_at(&author, log_id, seq_num - 1)?
+                .map(|e| e.bytes)
+                .unwrap_or_default();
+            fork(report, cursor, ForkKind::LinkMismatch, seq_num - 1, back)?;
             return Ok(());
         }
         if let Some(lipmaa_link) = entry.lipmaa_link {
             let lipmaa_seq = entry.lipmaa_seq();
-            match tx.entry_at(&author, log_id, lipmaa_seq)? {
+            let target = match cursor.hashes.get(&lipmaa_seq) {
+                Some(hash) => Some(*hash),
+                None => tx.entry_at(&author, log_id, lipmaa_seq)?.map(|e| e.hash),
+            };
+            match target {
                 None => {
                     reject(
                         report,
@@ -113,8 +188,12 @@ pub(super) fn store_verified(
                     );
                     return Ok(());
                 }
-                Some(target) if target.hash != lipmaa_link => {
-                    fork(report, ForkKind::LinkMismatch, lipmaa_seq, target.bytes)?;
+                Some(hash) if hash != lipmaa_link => {
+                    let bytes = tx
+                        .entry_at(&author, log_id, lipmaa_seq)?
+                        .map(|e| e.bytes)
+                        .unwrap_or_default();
+                    fork(report, cursor, ForkKind::LinkMismatch, lipmaa_seq, bytes)?;
                     return Ok(());
                 }
                 Some(_) => {}
@@ -136,57 +215,59 @@ pub(super) fn store_verified(
         return Ok(());
     }
 
-    let festival = if seq_num == 1 {
-        operation
+    tx.insert_entry(&entry, &payload)?;
+    report.ingested += 1;
+    cursor.height = seq_num;
+    cursor.head = Some(entry.hash);
+    cursor.hashes.insert(seq_num, entry.hash);
+    if entry.is_end_of_log {
+        cursor.ended_at = Some(seq_num);
+    }
+    if seq_num == 1 {
+        cursor.festival = operation
             .as_ref()
             .ok()
-            .and_then(|op| log_festival(op, entry.hash))
-    } else {
-        None
-    };
-    tx.insert_entry(&entry, &payload, festival)?;
-    report.ingested += 1;
+            .and_then(|op| log_festival(op, entry.hash));
+    }
+    cursor.dirty = true;
 
-    let pending = match &operation {
-        Ok(operation) => PendingOperation {
-            id: entry.hash,
-            author,
-            log_id,
-            seq_num,
-            schema: Some(operation.schema),
-            previous: operation.previous.first().copied(),
-            resource: match &operation.fields {
-                Some(Fields::Authorization(auth)) => Some(auth.resource),
-                _ => None,
+    let (pending, resolution) = match &operation {
+        Ok(operation) => {
+            let pending = PendingOperation {
+                id: entry.hash,
+                author,
+                log_id,
+                seq_num,
+                schema: Some(operation.schema),
+                previous: operation.previous.first().copied(),
+                resource: match &operation.fields {
+                    Some(Fields::Authorization(auth)) => Some(auth.resource),
+                    _ => None,
+                },
+            };
+            let resolution = resolve(tx, &pending)?;
+            (pending, resolution)
+        }
+        Err(e) => (
+            PendingOperation {
+                id: entry.hash,
+                author,
+                log_id,
+                seq_num,
+                schema: None,
+                previous: None,
+                resource: None,
             },
-        },
-        Err(_) => PendingOperation {
-            id: entry.hash,
-            author,
-            log_id,
-            seq_num,
-            schema: None,
-            previous: None,
-            resource: None,
-        },
+            Resolution::Invalid(Reason::Operation(e.clone())),
+        ),
     };
-    tx.insert_operation(&entry, &pending)?;
-    match operation {
-        Err(e) => {
-            let reason = Reason::Operation(e);
-            tx.resolve_operation(&entry.hash, None, Some(&reason.to_string()))?;
+    match resolution {
+        Resolution::Document(document) => tx.insert_operation(&pending, Some(document), None)?,
+        Resolution::Waiting(_) => tx.insert_operation(&pending, None, None)?,
+        Resolution::Invalid(reason) => {
+            tx.insert_operation(&pending, None, Some(&reason.to_string()))?;
             reject(report, reason);
         }
-        Ok(_) => match resolve(tx, &pending)? {
-            Resolution::Document(document) => {
-                tx.resolve_operation(&entry.hash, Some(document), None)?
-            }
-            Resolution::Invalid(reason) => {
-                tx.resolve_operation(&entry.hash, None, Some(&reason.to_string()))?;
-                reject(report, reason);
-            }
-            Resolution::Waiting(_) => {}
-        },
     }
     Ok(())
 }

@@ -44,39 +44,66 @@ pub(crate) struct Verified {
 /// Ingests entries from `source` into `store` and reports what happened.
 ///
 /// A source item that is `Err` (for example a truncated bundle file) is
-/// reported as it is. The work runs in batches of [`BATCH`]; `progress` is
-/// called after each batch with the number of items done.
+/// reported as it is. The work runs in batches of [`BATCH`] entries: one
+/// thread reads, decodes and verifies the next batch (in parallel) while the
+/// caller's thread checks and stores the current one in one transaction.
+/// `progress` is called after each batch with the number of items done.
 ///
 /// Errors: only [`StoreError`] (SQLite failing) stops the ingest; everything
 /// wrong with the input is in the report.
-pub fn ingest(
+pub fn ingest<S>(
     store: &mut Store,
-    source: impl IntoIterator<Item = Result<RawEntry, Rejection>>,
+    source: S,
     mut progress: impl FnMut(u64),
-) -> Result<IngestReport, StoreError> {
+) -> Result<IngestReport, StoreError>
+where
+    S: IntoIterator<Item = Result<RawEntry, Rejection>>,
+    S::IntoIter: Send,
+{
     let mut report = IngestReport::default();
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut done = 0u64;
+    let mut cursors = check::Cursors::default();
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
     let mut source = source.into_iter();
-    loop {
-        batch.clear();
-        for item in source.by_ref() {
-            match item {
-                Ok(raw) => batch.push(raw),
-                Err(rejection) => report.rejected.push(rejection),
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            loop {
+                let mut raw = Vec::with_capacity(BATCH);
+                let mut rejected = Vec::new();
+                for item in source.by_ref() {
+                    match item {
+                        Ok(entry) => raw.push(entry),
+                        Err(rejection) => rejected.push(rejection),
+                    }
+                    if raw.len() == BATCH {
+                        break;
+                    }
+                }
+                let done = raw.is_empty() && rejected.is_empty();
+                let prepared = prepare(raw, rejected);
+                if done || sender.send(prepared).is_err() {
+                    return;
+                }
             }
-            if batch.len() == BATCH {
-                break;
+        });
+        let consume = || -> Result<(), StoreError> {
+            let mut done = 0u64;
+            for prepared in receiver {
+                done += prepared.items as u64;
+                store.transaction(|tx| {
+                    for item in prepared.entries {
+                        match item {
+                            Ok(item) => check::store_verified(tx, &mut cursors, item, &mut report)?,
+                            Err(rejection) => report.rejected.push(rejection),
+                        }
+                    }
+                    cursors.flush(tx)
+                })?;
+                progress(done);
             }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        done += batch.len() as u64;
-        ingest_batch(store, std::mem::take(&mut batch), &mut report)?;
-        progress(done);
-    }
-    store.transaction(|tx| check::resolve_pending(tx, &mut report))?;
+            store.transaction(|tx| check::resolve_pending(tx, &mut report))
+        };
+        consume()
+    })?;
     tracing::debug!(
         ingested = report.ingested,
         duplicates = report.duplicates,
@@ -87,13 +114,17 @@ pub fn ingest(
     Ok(report)
 }
 
-/// Decodes and verifies a batch in parallel, then checks and stores it in
-/// one transaction, in order.
-fn ingest_batch(
-    store: &mut Store,
-    batch: Vec<RawEntry>,
-    report: &mut IngestReport,
-) -> Result<(), StoreError> {
+/// A batch that is decoded and verified, ready to be checked and stored.
+struct Prepared {
+    items: usize,
+    entries: Vec<Result<Verified, Rejection>>,
+}
+
+/// Decodes entries, verifies their signatures in batches and decodes their
+/// operations, in parallel; the order of the batch is kept.
+fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
+    let items = batch.len() + rejected.len();
+    let mut out: Vec<Result<Verified, Rejection>> = rejected.into_iter().map(Err).collect();
     let decoded: Vec<(RawEntry, Result<Entry, Rejection>)> = batch
         .into_par_iter()
         .map(|raw| {
@@ -113,7 +144,7 @@ fn ingest_batch(
                 entries.push(entry);
                 payloads.push((raw.payload, raw.origin));
             }
-            Err(rejection) => report.rejected.push(rejection),
+            Err(rejection) => out.push(Err(rejection)),
         }
     }
     let signatures = verify_signatures(&entries);
@@ -138,13 +169,9 @@ fn ingest_batch(
             })
         })
         .collect();
-    store.transaction(|tx| {
-        for item in verified {
-            match item {
-                Ok(item) => check::store_verified(tx, item, report)?,
-                Err(rejection) => report.rejected.push(rejection),
-            }
-        }
-        Ok::<_, StoreError>(())
-    })
+    out.extend(verified);
+    Prepared {
+        items,
+        entries: out,
+    }
 }

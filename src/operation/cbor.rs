@@ -1,6 +1,6 @@
 //! Canonical CBOR for operations (ciborium): deterministic map key order
 //! (RFC 8949 section 4.2.1: sorted by encoded key bytes), no duplicate keys,
-//! shortest forms, no trailing bytes.
+//! shortest forms, no trailing bytes, no tags, no nulls.
 
 use ciborium::Value;
 use serde::Serialize;
@@ -66,41 +66,51 @@ fn to_bytes(value: &Value) -> Vec<u8> {
     out
 }
 
-/// Sorts every map by encoded key bytes, recursively.
+/// Sorts every map by [`key_order`], recursively.
 fn canonical(value: Value) -> Value {
     match value {
         Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
         Value::Map(entries) => {
-            let mut entries: Vec<(Vec<u8>, Value, Value)> = entries
+            let mut entries: Vec<(Value, Value)> = entries
                 .into_iter()
-                .map(|(k, v)| (to_bytes(&k), k, canonical(v)))
+                .map(|(k, v)| (k, canonical(v)))
                 .collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Map(entries.into_iter().map(|(_, k, v)| (k, v)).collect())
+            entries.sort_by(|a, b| key_order(&a.0).cmp(&key_order(&b.0)));
+            Value::Map(entries)
         }
-        Value::Tag(tag, inner) => Value::Tag(tag, Box::new(canonical(*inner))),
         other => other,
     }
 }
 
-/// Finds a map with keys out of order or repeated.
-fn check_map_keys(value: &Value) -> Result<(), String> {
+/// The canonical sort key of a map key: for text, (length, bytes), which
+/// orders like the encoded bytes; other keys by their encoding.
+fn key_order(key: &Value) -> (usize, std::borrow::Cow<'_, [u8]>) {
+    match key {
+        Value::Text(text) => (text.len(), std::borrow::Cow::Borrowed(text.as_bytes())),
+        other => (usize::MAX, std::borrow::Cow::Owned(to_bytes(other))),
+    }
+}
+
+/// Finds a map with keys out of order or repeated, a tag, or a null: none
+/// of them has a place in a canonical operation.
+fn check_canonical(value: &Value) -> Result<(), String> {
     match value {
-        Value::Array(items) => items.iter().try_for_each(check_map_keys),
+        Value::Array(items) => items.iter().try_for_each(check_canonical),
         Value::Map(entries) => {
-            let keys: Vec<Vec<u8>> = entries.iter().map(|(k, _)| to_bytes(k)).collect();
-            for (pair, (key, _)) in keys.windows(2).zip(entries.iter().skip(1)) {
-                let name = key.as_text().unwrap_or("?");
-                if pair[0] == pair[1] {
-                    return Err(format!("duplicate map key `{name}`"));
-                }
-                if pair[0] > pair[1] {
-                    return Err(format!("map key `{name}` is out of canonical order"));
+            for pair in entries.windows(2) {
+                let name = pair[1].0.as_text().unwrap_or("?");
+                match key_order(&pair[0].0).cmp(&key_order(&pair[1].0)) {
+                    std::cmp::Ordering::Equal => return Err(format!("duplicate map key `{name}`")),
+                    std::cmp::Ordering::Greater => {
+                        return Err(format!("map key `{name}` is out of canonical order"));
+                    }
+                    std::cmp::Ordering::Less => {}
                 }
             }
-            entries.iter().try_for_each(|(_, v)| check_map_keys(v))
+            entries.iter().try_for_each(|(_, v)| check_canonical(v))
         }
-        Value::Tag(_, inner) => check_map_keys(inner),
+        Value::Tag(..) => Err("CBOR tags are not allowed".into()),
+        Value::Null => Err("null values are not allowed; leave the field out".into()),
         _ => Ok(()),
     }
 }
@@ -120,7 +130,12 @@ pub fn decode_operation(payload: &[u8]) -> Result<Operation, OperationError> {
     }
     let value: Value =
         ciborium::from_reader(payload).map_err(|e| malformed(format!("not CBOR: {e}")))?;
-    check_map_keys(&value).map_err(malformed)?;
+    check_canonical(&value).map_err(malformed)?;
+    if to_bytes(&value) != payload {
+        return Err(malformed(
+            "not canonical CBOR (trailing bytes, or a longer form than needed)".into(),
+        ));
+    }
     let Value::Array(items) = value else {
         return Err(malformed("not an array".into()));
     };

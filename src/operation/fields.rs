@@ -134,9 +134,10 @@ impl Policy {
     }
 }
 
-/// The place of a location.
+/// The place of a location. In CBOR it is a map with `mode` (`gps`,
+/// `address` or `virtual`) and that mode's fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(try_from = "LocationMap", into = "LocationMap")]
 pub enum Location {
     /// A GPS position in decimal degrees (WGS 84).
     Gps {
@@ -153,12 +154,108 @@ pub enum Location {
     /// A virtual place: a URL, a position in a 3D world, or both.
     Virtual {
         /// An http or https URL.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         url: Option<String>,
         /// A position `[x, y, z]` in the virtual world.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         position: Option<[f64; 3]>,
     },
+}
+
+/// The map form of [`Location`], so unknown keys are refused.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationMap {
+    mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    position: Option<[f64; 3]>,
+}
+
+impl TryFrom<LocationMap> for Location {
+    type Error = String;
+
+    fn try_from(map: LocationMap) -> Result<Location, String> {
+        let extra = |fields: &[bool]| fields.iter().any(|f| *f);
+        match map.mode.as_str() {
+            "gps"
+                if !extra(&[
+                    map.address.is_some(),
+                    map.url.is_some(),
+                    map.position.is_some(),
+                ]) =>
+            {
+                match (map.lat, map.lon) {
+                    (Some(lat), Some(lon)) => Ok(Location::Gps { lat, lon }),
+                    _ => Err("location mode `gps` needs `lat` and `lon`".into()),
+                }
+            }
+            "address"
+                if !extra(&[
+                    map.lat.is_some(),
+                    map.lon.is_some(),
+                    map.url.is_some(),
+                    map.position.is_some(),
+                ]) =>
+            {
+                match map.address {
+                    Some(address) => Ok(Location::Address { address }),
+                    None => Err("location mode `address` needs `address`".into()),
+                }
+            }
+            "virtual" if !extra(&[map.lat.is_some(), map.lon.is_some(), map.address.is_some()]) => {
+                Ok(Location::Virtual {
+                    url: map.url,
+                    position: map.position,
+                })
+            }
+            "gps" | "address" | "virtual" => Err(format!(
+                "location mode `{}` has fields of another mode",
+                map.mode
+            )),
+            other => Err(format!(
+                "unknown location mode `{}`, expected gps, address or virtual",
+                other.chars().take(40).collect::<String>()
+            )),
+        }
+    }
+}
+
+impl From<Location> for LocationMap {
+    fn from(location: Location) -> LocationMap {
+        let empty = LocationMap {
+            mode: String::new(),
+            lat: None,
+            lon: None,
+            address: None,
+            url: None,
+            position: None,
+        };
+        match location {
+            Location::Gps { lat, lon } => LocationMap {
+                mode: "gps".into(),
+                lat: Some(lat),
+                lon: Some(lon),
+                ..empty
+            },
+            Location::Address { address } => LocationMap {
+                mode: "address".into(),
+                address: Some(address),
+                ..empty
+            },
+            Location::Virtual { url, position } => LocationMap {
+                mode: "virtual".into(),
+                url,
+                position,
+                ..empty
+            },
+        }
+    }
 }
 
 /// `resource_v1`: something shared; a location when it has a place.

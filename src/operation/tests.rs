@@ -201,3 +201,52 @@ proptest! {
         let _ = decode_operation(&bytes);
     }
 }
+
+#[test]
+fn rejects_unknown_location_field() {
+    let resource = Operation::create(Fields::Resource(ResourceFields {
+        festival: Hash::of(b"f"),
+        title: "Boathouse".into(),
+        description: String::new(),
+        kind: ResourceKind::Room,
+        location: Some(Location::Gps { lat: 1.0, lon: 2.0 }),
+        policy: Policy::Manual,
+        derived_from: None,
+    }));
+    let bytes = encode_operation(&resource);
+    let mut op: Value = ciborium::from_reader(&bytes[..]).unwrap();
+    if let Value::Array(items) = &mut op {
+        if let Value::Map(fields) = &mut items[3] {
+            for (key, value) in fields.iter_mut() {
+                if key.as_text() == Some("location") {
+                    if let Value::Map(location) = value {
+                        location.insert(2, (Value::Text("zzz".into()), Value::Integer(1.into())));
+                    }
+                }
+            }
+        }
+    }
+    let err = decode_operation(&encode_value(&op)).unwrap_err();
+    assert!(err.to_string().contains("unknown field `zzz`"), "{err}");
+}
+
+#[test]
+fn rejects_null_field() {
+    let op = Value::Array(vec![
+        Value::Integer(1.into()),
+        Value::Integer(0.into()),
+        Value::Text("profile_v1".into()),
+        Value::Map(vec![
+            (Value::Text("bio".into()), Value::Null),
+            (
+                Value::Text("display_name".into()),
+                Value::Text("Ada".into()),
+            ),
+        ]),
+    ]);
+    let err = decode_operation(&encode_value(&op)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "malformed operation: null values are not allowed; leave the field out"
+    );
+}

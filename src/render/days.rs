@@ -133,11 +133,20 @@ mod tests {
     fn day_change_follows_local_time_across_dst() {
         // Clocks go back from 03:00 CEST to 02:00 CET on 31 October 2027.
         let second_half_past_two = at("2027-10-31T02:30:00+01:00");
-        assert_eq!(schedule_day(second_half_past_two, BERLIN, four()), day("2027-10-30"));
+        assert_eq!(
+            schedule_day(second_half_past_two, BERLIN, four()),
+            day("2027-10-30")
+        );
         let before_change = at("2027-10-31T03:59:00+01:00");
-        assert_eq!(schedule_day(before_change, BERLIN, four()), day("2027-10-30"));
+        assert_eq!(
+            schedule_day(before_change, BERLIN, four()),
+            day("2027-10-30")
+        );
         let after_change = at("2027-10-31T04:00:00+01:00");
-        assert_eq!(schedule_day(after_change, BERLIN, four()), day("2027-10-31"));
+        assert_eq!(
+            schedule_day(after_change, BERLIN, four()),
+            day("2027-10-31")
+        );
         // Clocks go forward from 02:00 CET to 03:00 CEST on 28 March 2027.
         let spring = at("2027-03-28T03:30:00+02:00");
         assert_eq!(schedule_day(spring, BERLIN, four()), day("2027-03-27"));
@@ -153,16 +162,32 @@ mod tests {
             BERLIN,
             four(),
         );
-        assert_eq!(days, vec![day("2027-07-16"), day("2027-07-17"), day("2027-07-18")]);
+        assert_eq!(
+            days,
+            vec![day("2027-07-16"), day("2027-07-17"), day("2027-07-18")]
+        );
     }
 
     #[test]
     fn formats_local_times() {
         let (s, e) = (at("2027-07-16T16:00:00Z"), at("2027-07-16T17:30:00Z"));
         assert_eq!(format_span(s, e, BERLIN), "Fri 16 Jul, 18:00–19:30");
-        let (s, e) = (at("2027-07-16T23:00:00+02:00"), at("2027-07-17T01:00:00+02:00"));
-        assert_eq!(format_span(s, e, BERLIN), "Fri 16 Jul, 23:00 – Sat 17 Jul, 01:00");
-        assert_eq!(format_date_range(at("2027-07-16T10:00:00+02:00"), at("2027-07-18T23:00:00+02:00"), BERLIN), "16–18 July 2027");
+        let (s, e) = (
+            at("2027-07-16T23:00:00+02:00"),
+            at("2027-07-17T01:00:00+02:00"),
+        );
+        assert_eq!(
+            format_span(s, e, BERLIN),
+            "Fri 16 Jul, 23:00 – Sat 17 Jul, 01:00"
+        );
+        assert_eq!(
+            format_date_range(
+                at("2027-07-16T10:00:00+02:00"),
+                at("2027-07-18T23:00:00+02:00"),
+                BERLIN
+            ),
+            "16–18 July 2027"
+        );
         assert_eq!(format_day_long(day("2027-07-16")), "Friday 16 July 2027");
     }
 }

@@ -162,7 +162,10 @@ mod tests {
         ] {
             let html = to_html(text);
             assert_inert(&html);
-            assert!(html.contains(">x</a>") || html.contains("[x]"), "{text} -> {html}");
+            assert!(
+                html.contains(">x</a>") || html.contains("[x]"),
+                "{text} -> {html}"
+            );
         }
     }
 
@@ -187,7 +190,10 @@ mod tests {
     #[test]
     fn relative_links_lose_their_target() {
         let html = to_html("[home](../../index.html)");
-        assert_eq!(html, "<p><a rel=\"noopener noreferrer nofollow\">home</a></p>\n");
+        assert_eq!(
+            html,
+            "<p><a rel=\"noopener noreferrer nofollow\">home</a></p>\n"
+        );
     }
 
     #[test]

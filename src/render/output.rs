@@ -109,7 +109,9 @@ impl Output {
         let bad = path.is_empty()
             || path.starts_with('/')
             || path.contains('\\')
-            || path.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+            || path
+                .split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..");
         if bad {
             return Err(OutputError::BadPath(path.to_owned()));
         }
@@ -207,9 +209,15 @@ mod tests {
         fs::write(target.join("index.html"), "old").unwrap();
         let mut out = Output::disk(&target).unwrap();
         out.write("index.html", "new").unwrap();
-        assert_eq!(fs::read_to_string(target.join("index.html")).unwrap(), "old");
+        assert_eq!(
+            fs::read_to_string(target.join("index.html")).unwrap(),
+            "old"
+        );
         out.commit().unwrap();
-        assert_eq!(fs::read_to_string(target.join("index.html")).unwrap(), "new");
+        assert_eq!(
+            fs::read_to_string(target.join("index.html")).unwrap(),
+            "new"
+        );
         assert!(!target.join("stale").exists());
         let left: Vec<_> = fs::read_dir(root.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary or old directories are left");
@@ -224,7 +232,10 @@ mod tests {
         let mut out = Output::disk(&target).unwrap();
         out.write("index.html", "half").unwrap();
         drop(out);
-        assert_eq!(fs::read_to_string(target.join("index.html")).unwrap(), "old");
+        assert_eq!(
+            fs::read_to_string(target.join("index.html")).unwrap(),
+            "old"
+        );
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
     }
 

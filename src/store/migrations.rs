@@ -9,7 +9,7 @@ const MIGRATIONS: &[&str] = &[
         author BLOB NOT NULL,
         log_id INTEGER NOT NULL,
         seq_num INTEGER NOT NULL,
-        hash BLOB NOT NULL UNIQUE,
+        hash BLOB NOT NULL,
         backlink BLOB,
         entry BLOB NOT NULL,
         payload BLOB NOT NULL,

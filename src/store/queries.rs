@@ -181,21 +181,16 @@ impl Tx<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Stores a verified entry and its payload, and moves the log's height.
-    pub fn insert_entry(
-        &self,
-        entry: &Entry,
-        payload: &[u8],
-        festival: Option<DocumentId>,
-    ) -> Result<(), StoreError> {
-        let author = &entry.author.0[..];
+    /// Stores a verified entry and its payload. The log's state is written
+    /// separately with [`Tx::upsert_log`].
+    pub fn insert_entry(&self, entry: &Entry, payload: &[u8]) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
                 "INSERT INTO entries (author, log_id, seq_num, hash, backlink, entry, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
             .and_then(|mut s| {
                 s.execute(params![
-                    author,
+                    &entry.author.0[..],
                     entry.log_id as i64,
                     entry.seq_num as i64,
                     &entry.hash.0[..],
@@ -205,31 +200,32 @@ impl Tx<'_> {
                 ])
             })
             .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Writes a log's state.
+    pub fn upsert_log(&self, log: &LogState) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT INTO logs (author, log_id, height, ended_at, festival) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (author, log_id) DO UPDATE SET
-                   height = max(height, ?3),
-                   ended_at = coalesce(ended_at, ?4),
-                   festival = coalesce(festival, ?5)",
+                "INSERT OR REPLACE INTO logs (author, log_id, height, ended_at, forked_at, festival) VALUES (?, ?, ?, ?, ?, ?)",
             )
             .and_then(|mut s| {
                 s.execute(params![
-                    author,
-                    entry.log_id as i64,
-                    entry.seq_num as i64,
-                    entry.is_end_of_log.then_some(entry.seq_num as i64),
-                    festival.map(|f| f.0.to_vec())
+                    &log.author.0[..],
+                    log.log_id as i64,
+                    log.height as i64,
+                    log.ended_at.map(|v| v as i64),
+                    log.forked_at.map(|v| v as i64),
+                    log.festival.map(|f| f.0.to_vec())
                 ])
             })
             .map_err(|e| self.err(e))?;
         Ok(())
     }
 
-    /// Stores a fork proof and marks the log untrusted from its seq num on.
-    /// Returns `false` if the same proof was stored before.
+    /// Stores a fork proof. Returns `false` if the same proof was stored
+    /// before. The log's `forked_at` is written with [`Tx::upsert_log`].
     pub fn insert_fork_proof(&self, proof: &ForkProof) -> Result<bool, StoreError> {
-        let author = &proof.author.0[..];
         let added = self
             .tx
             .prepare_cached(
@@ -237,7 +233,7 @@ impl Tx<'_> {
             )
             .and_then(|mut s| {
                 s.execute(params![
-                    author,
+                    &proof.author.0[..],
                     proof.log_id as i64,
                     proof.seq_num as i64,
                     proof.kind.as_str(),
@@ -246,35 +242,33 @@ impl Tx<'_> {
                 ])
             })
             .map_err(|e| self.err(e))?;
-        self.tx
-            .prepare_cached(
-                "UPDATE logs SET forked_at = min(coalesce(forked_at, ?3), ?3) WHERE author = ?1 AND log_id = ?2",
-            )
-            .and_then(|mut s| s.execute(params![author, proof.log_id as i64, proof.seq_num as i64]))
-            .map_err(|e| self.err(e))?;
         Ok(added > 0)
     }
 
-    /// Records an operation of `entry`: pending (no document, no error)
-    /// until [`Tx::resolve_operation`] sets its document or its error.
+    /// Records an operation with its document, its error, or neither while
+    /// it waits for what it depends on.
     pub fn insert_operation(
         &self,
-        entry: &Entry,
-        pending: &PendingOperation,
+        op: &PendingOperation,
+        document: Option<DocumentId>,
+        error: Option<&str>,
     ) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO operations (id, author, log_id, seq_num, schema, previous, resource) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO operations (id, author, log_id, seq_num, schema, previous, resource, document, error)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .and_then(|mut s| {
                 s.execute(params![
-                    &entry.hash.0[..],
-                    &entry.author.0[..],
-                    entry.log_id as i64,
-                    entry.seq_num as i64,
-                    pending.schema.map(|s| s.as_str()),
-                    pending.previous.map(|p| p.0.to_vec()),
-                    pending.resource.map(|r| r.0.to_vec()),
+                    &op.id.0[..],
+                    &op.author.0[..],
+                    op.log_id as i64,
+                    op.seq_num as i64,
+                    op.schema.map(|s| s.as_str()),
+                    op.previous.map(|p| p.0.to_vec()),
+                    op.resource.map(|r| r.0.to_vec()),
+                    document.map(|d| d.0.to_vec()),
+                    error,
                 ])
             })
             .map_err(|e| self.err(e))?;
@@ -461,7 +455,7 @@ impl Reader<'_> {
             .prepare_cached(
                 "SELECT o.id, o.document, o.author, o.log_id, o.seq_num, e.payload
                  FROM operations o
-                 JOIN entries e ON e.hash = o.id
+                 JOIN entries e ON e.author = o.author AND e.log_id = o.log_id AND e.seq_num = o.seq_num
                  JOIN logs l ON l.author = o.author AND l.log_id = o.log_id
                  WHERE o.document IS NOT NULL AND o.error IS NULL
                    AND (l.forked_at IS NULL OR o.seq_num < l.forked_at)

@@ -1,0 +1,137 @@
+//! `pandafest build` as a library function: ingest -> materialize -> render
+//! -> log bundle, into a temporary directory that replaces the site at the
+//! end.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+
+use super::{Output, RenderError, RenderSettings, choose_festival, render_with};
+use crate::bundle::{BundleError, write_bundle};
+use crate::entry::DocumentId;
+use crate::festival_dir::{DirError, FestivalDir};
+use crate::ingest::IngestReport;
+use crate::store::StoreError;
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildSummary {
+    /// The ingest report of `logs/`: rejected entries and forks included.
+    pub report: IngestReport,
+    /// The festival the site is about.
+    pub festival: DocumentId,
+    /// The number of HTML pages written.
+    pub pages: usize,
+    /// Where the site is.
+    pub output: PathBuf,
+}
+
+/// Errors from building a site.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The festival directory could not be read.
+    #[error(transparent)]
+    Dir(#[from] DirError),
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The theme named in `pandafest.toml` does not exist.
+    #[error("theme `{name}` not found: {path} is not a directory")]
+    Theme {
+        /// The theme's name.
+        name: String,
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The output would replace the festival directory itself.
+    #[error("refusing to write the site to {0}: it is the festival directory or holds it")]
+    OutputHoldsFestival(PathBuf),
+    /// Rendering failed.
+    #[error("building the site into {output}")]
+    Render {
+        /// The site directory.
+        output: PathBuf,
+        /// Why.
+        source: RenderError,
+    },
+    /// The log bundle could not be written into the site.
+    #[error("writing the log bundle into the site")]
+    Bundle(#[from] BundleError),
+}
+
+/// Builds the site of the festival directory `dir` into `out`: ingests
+/// `logs/`, materializes the model, renders every page, writes the log
+/// bundle into `logs/` of the site, then swaps the new site in. On any error
+/// the old site at `out` stays as it was. `progress` makes a progress bar
+/// for a stage (`"verifying"`, `"rendering"`).
+///
+/// Errors: [`BuildError`]; entries that fail verification are not errors but
+/// are in the summary's report, and the valid rest is published.
+pub fn build_site(
+    dir: &mut FestivalDir,
+    out: &Path,
+    progress: impl Fn(&'static str) -> ProgressBar,
+) -> Result<BuildSummary, BuildError> {
+    let started = std::time::Instant::now();
+    check_output(&dir.root, out)?;
+    let settings_path = dir.config_path();
+    let day_change = dir.config.day_change(&settings_path)?;
+    let theme_dir = theme_dir(&dir.root, dir.config.theme())?;
+    let report = dir.ingest_logs(progress("verifying"))?;
+    let model = crate::materialize::materialize(&dir.store)?;
+    let failed = |source: RenderError| BuildError::Render {
+        output: out.to_owned(),
+        source,
+    };
+    let festival = choose_festival(&model, dir.config.festival).map_err(failed)?;
+    let templates_dir = Some(dir.root.join("templates")).filter(|d| d.is_dir());
+    let settings = RenderSettings {
+        festival,
+        day_change,
+        base_url: dir.config.base_url.clone(),
+        theme_dir,
+        templates_dir,
+    };
+    let mut output = Output::disk(out).map_err(|e| failed(e.into()))?;
+    let bar = progress("rendering");
+    let pages = render_with(&model, &settings, &mut output, &bar).map_err(failed)?;
+    bar.finish_and_clear();
+    // feeds: crate::feeds::write_feeds(&model, &settings, &mut output)?;
+    let site_dir = output.dir().expect("a disk output has a directory");
+    write_bundle(&dir.store, &site_dir.join("logs"))?;
+    output.commit().map_err(|e| failed(e.into()))?;
+    tracing::debug!(elapsed = ?started.elapsed(), pages, "built");
+    Ok(BuildSummary {
+        report,
+        festival,
+        pages,
+        output: out.to_owned(),
+    })
+}
+
+/// The theme directory `root/themes/<name>/`; `None` for the built-in
+/// `default` theme when the directory has no copy of it.
+fn theme_dir(root: &Path, name: &str) -> Result<Option<PathBuf>, BuildError> {
+    let path = root.join("themes").join(name);
+    if path.is_dir() {
+        Ok(Some(path))
+    } else if name == "default" {
+        Ok(None)
+    } else {
+        Err(BuildError::Theme {
+            name: name.to_owned(),
+            path,
+        })
+    }
+}
+
+/// The site must not replace the festival directory or one that holds it.
+fn check_output(root: &Path, out: &Path) -> Result<(), BuildError> {
+    let (Ok(root), Ok(out_full)) = (root.canonicalize(), out.canonicalize()) else {
+        return Ok(());
+    };
+    if root.starts_with(&out_full) {
+        return Err(BuildError::OutputHoldsFestival(out.to_owned()));
+    }
+    Ok(())
+}

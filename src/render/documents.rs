@@ -1,0 +1,248 @@
+//! The pages of single documents: events, resources and locations, people.
+
+use serde::Serialize;
+
+use super::RenderError;
+use super::days::{format_day_long, zone_abbreviation};
+use super::markdown;
+use super::pages::Pages;
+use super::site::{event_path, location_path, person_path, resource_path};
+use super::view::{EventCard, Link, ResourceView, StateView, external};
+use crate::materialize::{Event, Resource};
+
+#[derive(Serialize)]
+struct ExternalLink {
+    title: String,
+    url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RequestView {
+    resource: Link,
+    kind: &'static str,
+    owner: Link,
+    state: StateView,
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EventPage {
+    card: EventCard,
+    zone: String,
+    day: Link,
+    festival: Link,
+    author: Link,
+    persons: Vec<String>,
+    summary: String,
+    description: String,
+    links: Vec<ExternalLink>,
+    language: Option<String>,
+    requests: Vec<RequestView>,
+    updates: u32,
+    calendar: String,
+}
+
+#[derive(Serialize)]
+struct BookingView {
+    event: Link,
+    when: String,
+    state: StateView,
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ResourcePage {
+    resource: ResourceView,
+    festival: Option<Link>,
+    bookings: Vec<BookingView>,
+}
+
+#[derive(Serialize)]
+struct PersonPage {
+    name: String,
+    key: String,
+    has_profile: bool,
+    bio: String,
+    offers: Vec<ResourceView>,
+    hosts: Vec<EventCard>,
+    festivals: Vec<Link>,
+}
+
+impl Pages<'_, '_> {
+    /// `events/<id>/index.html` for every event, deleted ones included.
+    pub fn events(&mut self) -> Result<(), RenderError> {
+        let site = self.site;
+        for event in &site.events {
+            let page = self.event_page(event);
+            self.write(
+                &event_path(&event.id),
+                "event.html",
+                &event.title,
+                "schedule",
+                &page,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn event_page(&self, event: &Event) -> EventPage {
+        let site = self.site;
+        let zone = site.zone_of(&event.festival);
+        let day = site.day_of(event);
+        EventPage {
+            card: site.event_card(event),
+            zone: format!("{} ({})", zone.name(), zone_abbreviation(event.start, zone)),
+            day: Link::new(
+                if event.version.deleted {
+                    String::new()
+                } else {
+                    super::site::day_path(day)
+                },
+                format_day_long(day),
+            ),
+            festival: site
+                .model
+                .festivals
+                .get(&event.festival)
+                .map_or_else(|| Link::new(String::new(), "?"), |f| site.festival_link(f)),
+            author: site.person_link(&event.author),
+            persons: event.persons.clone(),
+            summary: event
+                .summary
+                .as_deref()
+                .map(markdown::to_html)
+                .unwrap_or_default(),
+            description: markdown::to_html(&event.description),
+            links: event
+                .links
+                .iter()
+                .map(|l| ExternalLink {
+                    title: if l.title.trim().is_empty() {
+                        l.url.clone()
+                    } else {
+                        l.title.clone()
+                    },
+                    url: external(&l.url),
+                })
+                .collect(),
+            language: event.language.clone(),
+            requests: event
+                .requests
+                .iter()
+                .map(|r| {
+                    let resource = site.resources.get(&r.resource);
+                    RequestView {
+                        resource: site.resource_link(&r.resource),
+                        kind: resource.map_or("unknown", |r| r.kind.as_str()),
+                        owner: resource.map_or_else(
+                            || Link::new(String::new(), ""),
+                            |r| site.person_link(&r.owner),
+                        ),
+                        state: site.state_view(&r.state),
+                        note: r.note.clone(),
+                    }
+                })
+                .collect(),
+            updates: event.version.sequence,
+            calendar: format!("../{}.ics", event.id.to_hex()),
+        }
+    }
+
+    /// `resources/<id>/index.html` for every resource, and
+    /// `locations/<id>/index.html` for those with a place.
+    pub fn resources(&mut self) -> Result<(), RenderError> {
+        let site = self.site;
+        for resource in site.resources.values() {
+            let page = self.resource_page(resource);
+            let title = resource.title.as_str();
+            if resource.location.is_some() {
+                self.write(
+                    &location_path(&resource.id),
+                    "resource.html",
+                    title,
+                    "resources",
+                    &page,
+                )?;
+            }
+            self.write(
+                &resource_path(&resource.id),
+                "resource.html",
+                title,
+                "resources",
+                &page,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn resource_page(&self, resource: &Resource) -> ResourcePage {
+        let site = self.site;
+        ResourcePage {
+            resource: site.resource_view(resource),
+            festival: site
+                .model
+                .festivals
+                .get(&resource.festival)
+                .filter(|f| site.festival_ids.contains(&f.id))
+                .map(|f| site.festival_link(f)),
+            bookings: resource
+                .bookings
+                .iter()
+                .map(|b| {
+                    let event = site.model.events.get(&b.event);
+                    BookingView {
+                        event: site.event_link(&b.event),
+                        when: event.map_or_else(String::new, |e| site.event_card(e).when),
+                        state: site.state_view(&b.state),
+                        note: event
+                            .and_then(|e| e.requests.iter().find(|r| r.resource == resource.id))
+                            .and_then(|r| r.note.clone()),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// `people/<public-key>/index.html` for everyone.
+    pub fn people(&mut self) -> Result<(), RenderError> {
+        let site = self.site;
+        for key in &site.people {
+            let person = site.model.people.get(key);
+            let page = PersonPage {
+                name: site.person_name(key),
+                key: key.to_hex(),
+                has_profile: person.is_some_and(|p| p.display_name.is_some()),
+                bio: person
+                    .and_then(|p| p.bio.as_deref())
+                    .map(markdown::plain_to_html)
+                    .unwrap_or_default(),
+                offers: site
+                    .resources
+                    .values()
+                    .filter(|r| r.owner == *key)
+                    .map(|r| site.resource_view(r))
+                    .collect(),
+                hosts: site
+                    .live
+                    .iter()
+                    .filter(|e| e.author == *key)
+                    .map(|e| site.event_card(e))
+                    .collect(),
+                festivals: site
+                    .festivals
+                    .iter()
+                    .filter(|(f, _)| f.author == *key)
+                    .map(|(f, _)| site.festival_link(f))
+                    .collect(),
+            };
+            self.write(
+                &person_path(key),
+                "person.html",
+                &page.name.clone(),
+                "people",
+                &page,
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,160 @@
+//! Festival model -> static site: tera templates, sanitized Markdown, day
+//! grids in the festival's time zone, one output writer.
+//!
+//! Every page sits at a stable path keyed by document id (see
+//! [`site`]'s path functions) as `<path>/index.html`, and links relatively,
+//! so the site works from any sub-path and from `file://`. The same model
+//! and settings always give the same bytes.
+
+mod build;
+pub mod days;
+mod documents;
+mod grid;
+pub mod markdown;
+mod output;
+mod pages;
+pub mod site;
+mod templates;
+mod view;
+
+pub use build::{BuildError, BuildSummary, build_site};
+pub use output::{DiskOutput, Output, OutputError};
+pub use templates::{BUILTIN, DEFAULT_STYLE, Templates};
+
+use std::path::PathBuf;
+
+use chrono::NaiveTime;
+use indicatif::ProgressBar;
+
+use crate::entry::DocumentId;
+use crate::materialize::Model;
+
+/// What a render needs besides the model.
+#[derive(Clone, Debug)]
+pub struct RenderSettings {
+    /// The site's root festival (see [`choose_festival`]).
+    pub festival: DocumentId,
+    /// The local time at which one schedule day turns into the next.
+    pub day_change: NaiveTime,
+    /// The absolute URL the site is published at, for feeds.
+    pub base_url: Option<String>,
+    /// A theme directory (`themes/<name>/`) whose `templates/` and
+    /// `style.css` override the built-in ones.
+    pub theme_dir: Option<PathBuf>,
+    /// The festival directory's `templates/`, which overrides the theme.
+    pub templates_dir: Option<PathBuf>,
+}
+
+/// Errors from rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The model has no festival to render.
+    #[error("the logs hold no festival to render")]
+    NoFestival,
+    /// The festival named in the settings is not in the model.
+    #[error("festival {0} is not in the logs")]
+    UnknownFestival(DocumentId),
+    /// The templates could not be loaded.
+    #[error("loading {what}")]
+    Templates {
+        /// Which templates.
+        what: String,
+        /// The tera error.
+        source: tera::Error,
+    },
+    /// A page could not be rendered.
+    #[error("rendering {page} with template {template}")]
+    Page {
+        /// The page's path in the site.
+        page: String,
+        /// The template file.
+        template: String,
+        /// The tera error.
+        source: tera::Error,
+    },
+    /// A template or theme file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The output could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// The festival a site is about: `configured` if set (it must exist), else
+/// the only root festival (one without a known parent), else the root that
+/// starts first (then by id). Withdrawn festivals count only when nothing
+/// else is left.
+///
+/// Errors: [`RenderError::UnknownFestival`], [`RenderError::NoFestival`].
+pub fn choose_festival(
+    model: &Model,
+    configured: Option<DocumentId>,
+) -> Result<DocumentId, RenderError> {
+    if let Some(id) = configured {
+        return match model.festivals.contains_key(&id) {
+            true => Ok(id),
+            false => Err(RenderError::UnknownFestival(id)),
+        };
+    }
+    model
+        .festivals
+        .values()
+        .filter(|f| f.parent.is_none_or(|p| !model.festivals.contains_key(&p)))
+        .min_by_key(|f| (f.version.deleted, f.start, f.id))
+        .map(|f| f.id)
+        .ok_or(RenderError::NoFestival)
+}
+
+/// Renders every page of the site of `settings.festival` into `output`,
+/// with `style.css`. Returns the number of HTML pages.
+///
+/// Errors: [`RenderError`] naming the template, page or file that failed.
+pub fn render(
+    model: &Model,
+    settings: &RenderSettings,
+    output: &mut Output,
+) -> Result<usize, RenderError> {
+    render_with(model, settings, output, &ProgressBar::hidden())
+}
+
+/// [`render`], counting pages on `progress`.
+pub fn render_with(
+    model: &Model,
+    settings: &RenderSettings,
+    output: &mut Output,
+    progress: &ProgressBar,
+) -> Result<usize, RenderError> {
+    let started = std::time::Instant::now();
+    let root = model
+        .festivals
+        .get(&settings.festival)
+        .ok_or(RenderError::UnknownFestival(settings.festival))?;
+    let templates = Templates::load(
+        settings.theme_dir.as_deref(),
+        settings.templates_dir.as_deref(),
+    )?;
+    let site = site::Site::new(model, settings, root);
+    progress.set_length(site.page_count() as u64);
+    output.write("style.css", templates.style())?;
+    let mut pages = pages::Pages {
+        site: &site,
+        templates: &templates,
+        output,
+        progress,
+        count: 0,
+    };
+    pages.index()?;
+    pages.schedule()?;
+    pages.festivals()?;
+    pages.lists()?;
+    pages.events()?;
+    pages.resources()?;
+    pages.people()?;
+    tracing::debug!(elapsed = ?started.elapsed(), pages = pages.count, "rendered");
+    Ok(pages.count)
+}

@@ -1,0 +1,450 @@
+//! Builds `sample-festival` (and a hostile festival) into temporary
+//! directories and checks the site: every page kind, links, determinism,
+//! and that no script from log content survives.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use pandafest::festival_dir::FestivalDir;
+use pandafest::render::{BuildSummary, build_site};
+use tempfile::TempDir;
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival")
+}
+
+/// Copies a festival directory without its local state and built site.
+fn copy_festival(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let first = rel.components().next().map(|c| c.as_os_str().to_owned());
+        if first.is_some_and(|c| c == ".pandafest" || c == "public") {
+            continue;
+        }
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn build(festival: &Path, out: &Path) -> BuildSummary {
+    let mut dir = FestivalDir::open(festival).unwrap();
+    build_site(&mut dir, out, |_| ProgressBar::hidden()).unwrap()
+}
+
+/// A fresh copy of the sample festival built into `<tmp>/site`.
+fn build_sample() -> (TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let festival = tmp.path().join("festival");
+    copy_festival(&sample_dir(), &festival);
+    let site = tmp.path().join("site");
+    let summary = build(&festival, &site);
+    assert!(
+        summary.report.rejected.is_empty(),
+        "{:?}",
+        summary.report.lines()
+    );
+    (tmp, site)
+}
+
+/// Every file of a site by its `/`-separated relative path.
+fn read_site(site: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(site)
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(site).unwrap();
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            (rel, fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn html_files(files: &BTreeMap<String, Vec<u8>>) -> impl Iterator<Item = (&String, String)> {
+    files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".html"))
+        .map(|(path, bytes)| (path, String::from_utf8(bytes.clone()).unwrap()))
+}
+
+fn dirs_under(site: &Path, dir: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(site.join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn builds_every_page_kind() {
+    let (_tmp, site) = build_sample();
+    for file in [
+        "index.html",
+        "style.css",
+        "schedule/index.html",
+        "schedule/2027-07-16/index.html",
+        "schedule/2027-07-17/index.html",
+        "schedule/2027-07-18/index.html",
+        "people/index.html",
+        "resources/index.html",
+        "logs/manifest.json",
+    ] {
+        assert!(site.join(file).is_file(), "{file} is missing");
+    }
+    for (dir, count) in [
+        ("events", 33),
+        ("resources", 13),
+        ("locations", 5),
+        ("people", 8),
+        ("festivals", 2),
+    ] {
+        let pages = dirs_under(&site, dir);
+        assert!(pages.len() >= count, "{dir}: {} pages", pages.len());
+        for page in pages {
+            assert!(page.join("index.html").is_file(), "{}", page.display());
+        }
+    }
+    let files = read_site(&site);
+    let all: String = html_files(&files).map(|(_, text)| text).collect();
+    for needle in [
+        "Lanternwick Lake Camp 2027",
+        "Little Tinkerers&#39; Corner",
+        "state-confirmed",
+        "state-pending",
+        "state-denied",
+        "state-conflict",
+        "state-lapsed",
+        "https://www.openstreetmap.org/?mlat=",
+        "Am Schilfufer 7",
+        "https://stream.example.org/lanternwick",
+        "Add to calendar",
+        "logs/manifest.json",
+    ] {
+        assert!(all.contains(needle), "no page contains {needle}");
+    }
+    let index = String::from_utf8(files["index.html"].clone()).unwrap();
+    assert!(index.contains("<html lang=\"en\">"));
+    assert!(index.contains("33</span> <span class=\"stat-label\">events"));
+    let day = String::from_utf8(files["schedule/2027-07-16/index.html"].clone()).unwrap();
+    assert!(
+        day.contains("Owl Shift"),
+        "the 01:00 Saturday event belongs to Friday's grid"
+    );
+}
+
+/// The `href` and `src` values of every tag in `html`.
+fn link_targets(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in [" href=\"", " src=\""] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attr) {
+            rest = &rest[at + attr.len()..];
+            let end = rest.find('"').expect("attribute closes");
+            out.push(rest[..end].replace("&amp;", "&"));
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+#[test]
+fn internal_links_resolve() {
+    let (_tmp, site) = build_sample();
+    let files = read_site(&site);
+    let mut checked = 0;
+    for (path, html) in html_files(&files) {
+        let dir = Path::new(path).parent().unwrap().to_owned();
+        for target in link_targets(&html) {
+            let external = ["http://", "https://", "mailto:"]
+                .iter()
+                .any(|s| target.starts_with(s));
+            let target = target.split(['#', '?']).next().unwrap().to_owned();
+            if external || target.is_empty() || target.ends_with(".ics") {
+                continue;
+            }
+            assert!(!target.contains(':'), "{path}: odd link {target}");
+            let mut resolved: Vec<String> = Vec::new();
+            for part in dir.join(&target).components() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        assert!(resolved.pop().is_some(), "{path}: {target} leaves the site");
+                    }
+                    std::path::Component::Normal(p) => {
+                        resolved.push(p.to_string_lossy().into_owned())
+                    }
+                    _ => {}
+                }
+            }
+            let mut resolved = resolved.join("/");
+            if target.ends_with('/') || site.join(&resolved).is_dir() {
+                resolved = format!("{}/index.html", resolved.trim_end_matches('/'));
+            }
+            assert!(
+                files.contains_key(&resolved),
+                "{path}: link {target} -> {resolved} is broken"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} links checked");
+}
+
+#[test]
+fn same_logs_give_identical_bytes() {
+    let (tmp, site) = build_sample();
+    let first = read_site(&site);
+    // Again from the same directory, whose store already holds the logs.
+    build(&tmp.path().join("festival"), &site);
+    assert!(first == read_site(&site), "a rebuild changed the site");
+    // And from a fresh copy with a fresh store.
+    let (_tmp2, other) = build_sample();
+    let second = read_site(&other);
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(second[path] == *bytes, "{path} differs between builds");
+    }
+}
+
+const XSS: &str = r#"<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) \"><svg onload=alert(1)> <iframe src=javascript:alert(1)></iframe> <a href=\"jAvAsCrIpT:alert(1)\">y</a> <b onclick=alert(1)>z</b>"#;
+
+fn hostile_script() -> String {
+    let url = r#"https://evil.example/\"><script>alert(1)</script>"#;
+    let text = XSS;
+    format!(
+        r#"
+[[op]]
+do = "profile"
+person = "mallory"
+display_name = "{text}"
+bio = "{text}"
+
+[[op]]
+do = "festival"
+id = "f"
+author = "mallory"
+name = "{text}"
+description = "{text}"
+start = "2027-07-16T10:00:00+02:00"
+end = "2027-07-18T23:00:00+02:00"
+time_zone = "Europe/Berlin"
+
+[[op]]
+do = "festival"
+id = "sub"
+author = "mallory"
+name = "{text}"
+description = "{text}"
+start = "2027-07-16T10:00:00+02:00"
+end = "2027-07-17T23:00:00+02:00"
+time_zone = "Europe/Berlin"
+parent = "f"
+
+[[op]]
+do = "resource"
+id = "place"
+owner = "mallory"
+festival = "f"
+title = "{text}"
+description = "{text}"
+kind = "room"
+policy = "manual"
+location = {{ mode = "address", address = "{text}" }}
+
+[[op]]
+do = "resource"
+id = "online"
+owner = "mallory"
+festival = "f"
+title = "{text}"
+description = "{text}"
+kind = "url"
+policy = "manual"
+location = {{ mode = "virtual", url = "{url}", position = [1.0, 2.0, 3.0] }}
+
+[[op]]
+do = "resource"
+id = "thing"
+owner = "mallory"
+festival = "sub"
+title = "{text}"
+description = "{text}"
+kind = "thing"
+policy = "first_come_first_served"
+
+[[op]]
+do = "event"
+id = "e1"
+author = "mallory"
+festival = "f"
+title = "{text}"
+description = "{text}"
+start = "2027-07-16T18:00:00+02:00"
+end = "2027-07-16T19:00:00+02:00"
+resources = ["place", "online", "thing"]
+tags = ["{text}"]
+links = [["{text}", "{url}"]]
+subtitle = "{text}"
+abstract = "{text}"
+language = "en"
+persons = ["{text}"]
+
+[[op]]
+do = "authorize"
+event = "e1"
+resource = "place"
+decision = "confirmed"
+note = "{text}"
+
+[[op]]
+do = "event"
+id = "e2"
+author = "trent"
+festival = "sub"
+title = "{text}"
+description = "{text}"
+start = "2027-07-16T18:30:00+02:00"
+end = "2027-07-17T01:30:00+02:00"
+resources = ["place"]
+tags = []
+links = []
+
+[[op]]
+do = "authorize"
+event = "e2"
+resource = "place"
+decision = "confirmed"
+note = "{text}"
+
+[[op]]
+do = "event"
+id = "gone"
+author = "mallory"
+festival = "f"
+title = "{text}"
+description = "{text}"
+start = "2027-07-17T10:00:00+02:00"
+end = "2027-07-17T11:00:00+02:00"
+
+[[op]]
+do = "delete_event"
+event = "gone"
+"#
+    )
+}
+
+/// The tags of `html` (from `<` to the matching `>`, quotes respected).
+fn tags(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            let start = i;
+            let mut quote = None;
+            while i < bytes.len() {
+                match (quote, bytes[i]) {
+                    (None, b'"' | b'\'') => quote = Some(bytes[i]),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            out.push(&html[start..i.min(bytes.len())]);
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn hostile_logs_give_no_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    let festival = tmp.path().join("festival");
+    fs::create_dir_all(&festival).unwrap();
+    let mut store = pandafest::store::Store::in_memory().unwrap();
+    pandafest::script::run_script(&mut store, &hostile_script()).unwrap();
+    pandafest::bundle::write_bundle(&store, &festival.join("logs")).unwrap();
+    let site = tmp.path().join("site");
+    let summary = build(&festival, &site);
+    assert!(
+        summary.report.rejected.is_empty(),
+        "{:?}",
+        summary.report.lines()
+    );
+    let files = read_site(&site);
+    let mut seen_escaped = 0;
+    for (path, html) in html_files(&files) {
+        for tag in tags(&html) {
+            let lower = tag.to_ascii_lowercase();
+            let name: String = lower
+                .trim_start_matches(['<', '/'])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            assert!(
+                ![
+                    "script", "iframe", "svg", "img", "object", "embed", "style", "form", "base",
+                    "math"
+                ]
+                .contains(&name.as_str()),
+                "{path}: tag {tag}"
+            );
+            for bad in [
+                "javascript:",
+                "vbscript:",
+                "data:",
+                "onerror",
+                "onload",
+                "onclick",
+            ] {
+                assert!(!lower.contains(bad), "{path}: `{bad}` in tag {tag}");
+            }
+            assert!(
+                !lower.split_whitespace().any(|attr| attr.starts_with("on")),
+                "{path}: event handler in {tag}"
+            );
+        }
+        if html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        {
+            seen_escaped += 1;
+        }
+    }
+    assert!(
+        seen_escaped > 5,
+        "the hostile text shows, escaped, on the pages"
+    );
+    // Files that are not pages and not the raw logs hold nothing executable.
+    for (path, bytes) in &files {
+        if path.ends_with(".html") || path.starts_with("logs/") || path.ends_with(".ics") {
+            continue;
+        }
+        let lower = String::from_utf8_lossy(bytes).to_ascii_lowercase();
+        for bad in ["<script", "onerror=", "onload=", "javascript:"] {
+            assert!(!lower.contains(bad), "{path} contains {bad}");
+        }
+    }
+    // The cancelled event still has a page that says so.
+    let cancelled = html_files(&files)
+        .filter(|(_, html)| html.contains("This event was cancelled."))
+        .count();
+    assert_eq!(cancelled, 1);
+}
