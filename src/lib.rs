@@ -28,6 +28,7 @@
 
 pub mod bundle;
 pub mod entry;
+pub mod feeds;
 pub mod festival_dir;
 pub mod ingest;
 pub mod materialize;

@@ -191,7 +191,7 @@ fn update_by_non_author() {
     let (_, text, model) = run("update-by-non-author");
     assert_line(
         &text,
-        &format!("profile_v1 operation by a non-author: document"),
+        "profile_v1 operation by a non-author: document",
     );
     assert_line(&text, &format!("belongs to {}", ada()));
     let ada_key = KeyPair::from_name("ada").public_key();

@@ -224,22 +224,26 @@ fn same_logs_give_identical_bytes() {
 
 const XSS: &str = r#"<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) \"><svg onload=alert(1)> <iframe src=javascript:alert(1)></iframe> <a href=\"jAvAsCrIpT:alert(1)\">y</a> <b onclick=alert(1)>z</b>"#;
 
+/// Short enough for titles, names and tags (at most 100 bytes).
+const SHORT: &str = r#"<script>alert(1)</script><img src=x onerror=alert(1)>\"><svg onload=alert(1)>[x](javascript:1)"#;
+
 fn hostile_script() -> String {
     let url = r#"https://evil.example/\"><script>alert(1)</script>"#;
     let text = XSS;
+    let short = SHORT;
     format!(
         r#"
 [[op]]
 do = "profile"
 person = "mallory"
-display_name = "{text}"
+display_name = "{short}"
 bio = "{text}"
 
 [[op]]
 do = "festival"
 id = "f"
 author = "mallory"
-name = "{text}"
+name = "{short}"
 description = "{text}"
 start = "2027-07-16T10:00:00+02:00"
 end = "2027-07-18T23:00:00+02:00"
@@ -249,7 +253,7 @@ time_zone = "Europe/Berlin"
 do = "festival"
 id = "sub"
 author = "mallory"
-name = "{text}"
+name = "{short}"
 description = "{text}"
 start = "2027-07-16T10:00:00+02:00"
 end = "2027-07-17T23:00:00+02:00"
@@ -261,7 +265,7 @@ do = "resource"
 id = "place"
 owner = "mallory"
 festival = "f"
-title = "{text}"
+title = "{short}"
 description = "{text}"
 kind = "room"
 policy = "manual"
@@ -272,7 +276,7 @@ do = "resource"
 id = "online"
 owner = "mallory"
 festival = "f"
-title = "{text}"
+title = "{short}"
 description = "{text}"
 kind = "url"
 policy = "manual"
@@ -283,7 +287,7 @@ do = "resource"
 id = "thing"
 owner = "mallory"
 festival = "sub"
-title = "{text}"
+title = "{short}"
 description = "{text}"
 kind = "thing"
 policy = "first_come_first_served"
@@ -293,17 +297,17 @@ do = "event"
 id = "e1"
 author = "mallory"
 festival = "f"
-title = "{text}"
+title = "{short}"
 description = "{text}"
 start = "2027-07-16T18:00:00+02:00"
 end = "2027-07-16T19:00:00+02:00"
 resources = ["place", "online", "thing"]
-tags = ["{text}"]
-links = [["{text}", "{url}"]]
-subtitle = "{text}"
+tags = ["{short}"]
+links = [["{short}", "{url}"]]
+subtitle = "{short}"
 abstract = "{text}"
 language = "en"
-persons = ["{text}"]
+persons = ["{short}"]
 
 [[op]]
 do = "authorize"
@@ -317,7 +321,7 @@ do = "event"
 id = "e2"
 author = "trent"
 festival = "sub"
-title = "{text}"
+title = "{short}"
 description = "{text}"
 start = "2027-07-16T18:30:00+02:00"
 end = "2027-07-17T01:30:00+02:00"
@@ -337,7 +341,7 @@ do = "event"
 id = "gone"
 author = "mallory"
 festival = "f"
-title = "{text}"
+title = "{short}"
 description = "{text}"
 start = "2027-07-17T10:00:00+02:00"
 end = "2027-07-17T11:00:00+02:00"

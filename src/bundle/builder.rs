@@ -7,13 +7,16 @@ use super::write::{LogFileWriter, write_manifest};
 use super::{BundleError, LogFile, Manifest};
 use crate::entry::PublicKey;
 
+/// One record: the entry bytes and the payload bytes.
+type Record = (Vec<u8>, Vec<u8>);
+
 /// Collects raw (entry, payload) records per log and writes them as a
 /// bundle with a manifest that matches the files. Unlike
 /// [`super::write_bundle`] it checks nothing, so fixtures and benchmarks can
 /// make bundles with forks, gaps and broken entries.
 #[derive(Default)]
 pub struct BundleBuilder {
-    logs: BTreeMap<(PublicKey, u64), Vec<(Vec<u8>, Vec<u8>)>>,
+    logs: BTreeMap<(PublicKey, u64), Vec<Record>>,
 }
 
 impl BundleBuilder {

@@ -19,11 +19,21 @@ pub fn festival_events(model: &Model, festival: DocumentId) -> Vec<&Event> {
     let mut next = 0;
     while next < festivals.len() {
         if let Some(f) = model.festivals.get(&festivals[next]) {
-            festivals.extend(f.children.iter().filter(|c| !festivals.contains(c)).copied().collect::<Vec<_>>());
+            festivals.extend(
+                f.children
+                    .iter()
+                    .filter(|c| !festivals.contains(c))
+                    .copied()
+                    .collect::<Vec<_>>(),
+            );
         }
         next += 1;
     }
-    let mut events: Vec<&Event> = model.events.values().filter(|e| festivals.contains(&e.festival)).collect();
+    let mut events: Vec<&Event> = model
+        .events
+        .values()
+        .filter(|e| festivals.contains(&e.festival))
+        .collect();
     events.sort_by_key(|e| (e.start, e.id));
     events
 }
@@ -95,7 +105,11 @@ impl CalendarFeed<'_> {
             vevent.add_property("GEO", format!("{lat:.6};{lon:.6}"));
         }
         if let Some(base) = self.base_url {
-            vevent.url(&format!("{}/events/{}/", base.trim_end_matches('/'), event.id));
+            vevent.url(&format!(
+                "{}/events/{}/",
+                base.trim_end_matches('/'),
+                event.id
+            ));
         }
         vevent.done()
     }

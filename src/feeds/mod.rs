@@ -29,10 +29,17 @@ pub fn write_feeds(
     };
     let feed = CalendarFeed { model, base_url };
     let events = festival_events(model, festival);
-    let live: Vec<_> = events.iter().copied().filter(|e| !e.version.deleted).collect();
+    let live: Vec<_> = events
+        .iter()
+        .copied()
+        .filter(|e| !e.version.deleted)
+        .collect();
     output.write("calendar.ics", feed.calendar(&root.name, &live))?;
     for event in events {
-        output.write(&format!("events/{}.ics", event.id), feed.calendar(&event.title, &[event]))?;
+        output.write(
+            &format!("events/{}.ics", event.id),
+            feed.calendar(&event.title, &[event]),
+        )?;
     }
     Ok(())
 }

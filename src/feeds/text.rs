@@ -29,11 +29,9 @@ pub fn markdown_to_text(markdown: &str) -> String {
                     out.push_str(&format!(" <{url}>"));
                 }
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock) => {
-                if !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock,
+            ) if !out.ends_with('\n') => out.push('\n'),
             Event::End(TagEnd::List(_) | TagEnd::BlockQuote(_)) => out.push('\n'),
             _ => {}
         }

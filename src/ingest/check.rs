@@ -2,6 +2,7 @@
 //! the four kinds of fork, links by position, payload, operation rules.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use super::report::Waiting;
 use super::{IngestReport, Position, Reason, Rejection, Verified};
@@ -35,21 +36,20 @@ impl Cursors {
         author: PublicKey,
         log_id: u64,
     ) -> Result<&mut LogCursor, StoreError> {
-        if !self.logs.contains_key(&(author, log_id)) {
-            let mut cursor = LogCursor::default();
-            if let Some(state) = tx.log_state(&author, log_id)? {
-                cursor.height = state.height;
-                cursor.ended_at = state.ended_at;
-                cursor.forked_at = state.forked_at;
-                cursor.festival = state.festival;
-                cursor.head = tx.entry_at(&author, log_id, state.height)?.map(|e| e.hash);
+        match self.logs.entry((author, log_id)) {
+            Entry::Occupied(cursor) => Ok(cursor.into_mut()),
+            Entry::Vacant(vacant) => {
+                let mut cursor = LogCursor::default();
+                if let Some(state) = tx.log_state(&author, log_id)? {
+                    cursor.height = state.height;
+                    cursor.ended_at = state.ended_at;
+                    cursor.forked_at = state.forked_at;
+                    cursor.festival = state.festival;
+                    cursor.head = tx.entry_at(&author, log_id, state.height)?.map(|e| e.hash);
+                }
+                Ok(vacant.insert(cursor))
             }
-            self.logs.insert((author, log_id), cursor);
         }
-        Ok(self
-            .logs
-            .get_mut(&(author, log_id))
-            .expect("inserted above"))
     }
 
     /// Writes the changed log states; called before each batch commits.

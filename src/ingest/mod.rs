@@ -92,8 +92,10 @@ where
                 store.transaction(|tx| {
                     for item in prepared.entries {
                         match item {
-                            Ok(item) => check::store_verified(tx, &mut cursors, item, &mut report)?,
-                            Err(rejection) => report.rejected.push(rejection),
+                            Checked::Verified(item) => {
+                                check::store_verified(tx, &mut cursors, *item, &mut report)?
+                            }
+                            Checked::Rejected(rejection) => report.rejected.push(rejection),
                         }
                     }
                     cursors.flush(tx)
@@ -117,14 +119,22 @@ where
 /// A batch that is decoded and verified, ready to be checked and stored.
 struct Prepared {
     items: usize,
-    entries: Vec<Result<Verified, Rejection>>,
+    entries: Vec<Checked>,
+}
+
+/// One item of a prepared batch.
+enum Checked {
+    /// Decoded and verified: the store checks come next.
+    Verified(Box<Verified>),
+    /// Rejected already.
+    Rejected(Rejection),
 }
 
 /// Decodes entries, verifies their signatures in batches and decodes their
 /// operations, in parallel; the order of the batch is kept.
 fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
     let items = batch.len() + rejected.len();
-    let mut out: Vec<Result<Verified, Rejection>> = rejected.into_iter().map(Err).collect();
+    let mut out: Vec<Checked> = rejected.into_iter().map(Checked::Rejected).collect();
     let decoded: Vec<(RawEntry, Result<Entry, Rejection>)> = batch
         .into_par_iter()
         .map(|raw| {
@@ -144,29 +154,29 @@ fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
                 entries.push(entry);
                 payloads.push((raw.payload, raw.origin));
             }
-            Err(rejection) => out.push(Err(rejection)),
+            Err(rejection) => out.push(Checked::Rejected(rejection)),
         }
     }
     let signatures = verify_signatures(&entries);
-    let verified: Vec<Result<Verified, Rejection>> = entries
+    let verified: Vec<Checked> = entries
         .into_par_iter()
         .zip(payloads)
         .zip(signatures)
         .map(|((entry, (payload, origin)), signature_ok)| {
             if !signature_ok {
-                return Err(Rejection {
+                return Checked::Rejected(Rejection {
                     at: Position::of(&entry),
                     origin: Some(origin),
                     reason: Reason::BadSignature,
                 });
             }
             let operation = decode_operation(&payload);
-            Ok(Verified {
+            Checked::Verified(Box::new(Verified {
                 entry,
                 payload,
                 origin,
                 operation,
-            })
+            }))
         })
         .collect();
     out.extend(verified);

@@ -19,6 +19,15 @@ use crate::operation::{Decision, Policy};
 
 type Position = (u64, u64);
 
+/// A confirmation that may take effect: where the deciding operation sits,
+/// the event, and its start and end.
+type Confirmation = (
+    Position,
+    DocumentId,
+    DateTime<FixedOffset>,
+    DateTime<FixedOffset>,
+);
+
 /// Applies the rules to every request of every live event, and fills in the
 /// resources' bookings.
 pub(super) fn apply(documents: &Documents, model: &mut Model) {
@@ -45,15 +54,7 @@ pub(super) fn apply(documents: &Documents, model: &mut Model) {
         }
     }
 
-    let mut confirmations: BTreeMap<
-        DocumentId,
-        Vec<(
-            Position,
-            DocumentId,
-            DateTime<FixedOffset>,
-            DateTime<FixedOffset>,
-        )>,
-    > = BTreeMap::new();
+    let mut confirmations: BTreeMap<DocumentId, Vec<Confirmation>> = BTreeMap::new();
     for event in model.events.values_mut().filter(|e| !e.version.deleted) {
         let Some(versions) = documents.event_versions.get(&event.id) else {
             continue;

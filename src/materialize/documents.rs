@@ -17,11 +17,13 @@ pub(super) struct Step {
     pub operation: Operation,
 }
 
+/// An event version's start and end.
+pub(super) type Timeframe = (DateTime<FixedOffset>, DateTime<FixedOffset>);
+
 /// What the authorization rules need besides the model.
 pub(super) struct Documents {
     /// Each event's versions: operation id -> timeframe.
-    pub event_versions:
-        BTreeMap<DocumentId, BTreeMap<OperationId, (DateTime<FixedOffset>, DateTime<FixedOffset>)>>,
+    pub event_versions: BTreeMap<DocumentId, BTreeMap<OperationId, Timeframe>>,
     /// The current view of each live authorization, with the position of the
     /// operation that made it and its author.
     pub authorizations: Vec<(PublicKey, (u64, u64), AuthorizationFields)>,

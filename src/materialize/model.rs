@@ -196,11 +196,9 @@ impl Event {
     /// nothing is requested.
     pub fn confirmed_percent(&self) -> u32 {
         let (confirmed, requested) = self.confirmation();
-        if requested == 0 {
-            100
-        } else {
-            (confirmed * 100 / requested) as u32
-        }
+        (confirmed * 100)
+            .checked_div(requested)
+            .map_or(100, |percent| percent as u32)
     }
 }
 

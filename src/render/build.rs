@@ -52,7 +52,7 @@ pub enum BuildError {
         /// The site directory.
         output: PathBuf,
         /// Why.
-        source: RenderError,
+        source: Box<RenderError>,
     },
     /// The log bundle could not be written into the site.
     #[error("writing the log bundle into the site")]
@@ -81,7 +81,7 @@ pub fn build_site(
     let model = crate::materialize::materialize(&dir.store)?;
     let failed = |source: RenderError| BuildError::Render {
         output: out.to_owned(),
-        source,
+        source: Box::new(source),
     };
     let festival = choose_festival(&model, dir.config.festival).map_err(failed)?;
     let templates_dir = Some(dir.root.join("templates")).filter(|d| d.is_dir());
@@ -96,7 +96,8 @@ pub fn build_site(
     let bar = progress("rendering");
     let pages = render_with(&model, &settings, &mut output, &bar).map_err(failed)?;
     bar.finish_and_clear();
-    // feeds: crate::feeds::write_feeds(&model, &settings, &mut output)?;
+    crate::feeds::write_feeds(&model, festival, settings.base_url.as_deref(), &mut output)
+        .map_err(|e| failed(e.into()))?;
     let site_dir = output.dir().expect("a disk output has a directory");
     write_bundle(&dir.store, &site_dir.join("logs"))?;
     output.commit().map_err(|e| failed(e.into()))?;

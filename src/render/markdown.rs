@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(
             html,
             "<p><a href=\"https://notes.example.org/a?b=1&amp;c=2\" rel=\"noopener noreferrer nofollow\">notes</a> \
-             <a href=\"mailto:ada@example.org\" rel=\"noopener noreferrer nofollow\">ada@example.org</a></p>\n"
+             <a href=\"mailto:ada@example.org\" rel=\"noopener noreferrer nofollow\">mailto:ada@example.org</a></p>\n"
         );
     }
 
