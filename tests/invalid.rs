@@ -189,10 +189,7 @@ fn unknown_schema() {
 #[test]
 fn update_by_non_author() {
     let (_, text, model) = run("update-by-non-author");
-    assert_line(
-        &text,
-        "profile_v1 operation by a non-author: document",
-    );
+    assert_line(&text, "profile_v1 operation by a non-author: document");
     assert_line(&text, &format!("belongs to {}", ada()));
     let ada_key = KeyPair::from_name("ada").public_key();
     assert_eq!(model.people[&ada_key].display_name.as_deref(), Some("Ada"));
