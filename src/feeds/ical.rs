@@ -53,8 +53,10 @@ impl CalendarFeed<'_> {
     /// CONFIRMED when every requested resource is confirmed, TENTATIVE
     /// otherwise, CANCELLED for a deleted event.
     pub fn calendar(&self, name: &str, events: &[&Event]) -> String {
-        let mut calendar = Calendar::new();
+        let mut calendar = Calendar::empty();
+        calendar.append_property(("VERSION", "2.0"));
         calendar.append_property(("PRODID", PRODID));
+        calendar.append_property(("CALSCALE", "GREGORIAN"));
         calendar.name(&clean_text(name));
         for event in events {
             calendar.push(self.vevent(event));
