@@ -30,6 +30,7 @@ pub mod bundle;
 pub mod entry;
 pub mod feeds;
 pub mod festival_dir;
+pub mod fetch;
 pub mod ingest;
 pub mod materialize;
 pub mod operation;
