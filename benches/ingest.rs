@@ -48,6 +48,7 @@ fn make_bundle(dir: &Path, total: usize) -> Vec<Vec<u8>> {
                 language: Some("en".into()),
                 persons: None,
                 derived_from: None,
+                source: None,
             })));
             let entry = chain.append(&payload).unwrap();
             all.push(entry.bytes.clone());

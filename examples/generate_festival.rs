@@ -43,6 +43,7 @@ fn main() -> anyhow::Result<()> {
             time_zone: "Europe/Berlin".into(),
             parent: None,
             forked_from: None,
+            source: None,
         })),
     )?;
     let rooms: Vec<DocumentId> = (0..rooms)
@@ -60,6 +61,7 @@ fn main() -> anyhow::Result<()> {
                     }),
                     policy: Policy::Manual,
                     derived_from: None,
+                    source: None,
                 })),
             )
         })
@@ -110,6 +112,7 @@ fn main() -> anyhow::Result<()> {
             language: Some("en".into()),
             persons: None,
             derived_from: None,
+            source: None,
         };
         let log_id = publisher.log_for(Some(festival))?;
         let id = publisher.publish(log_id, &Operation::create(Fields::Event(fields)))?;

@@ -24,6 +24,7 @@ fn festival(time_zone: &str) -> Vec<u8> {
         time_zone: time_zone.into(),
         parent: None,
         forked_from: None,
+        source: None,
     })))
 }
 
@@ -49,6 +50,7 @@ fn event(festival: Hash, title: &str, start: &str, end: &str, resources: Vec<Has
         language: None,
         persons: None,
         derived_from: None,
+        source: None,
     }
 }
 
@@ -61,6 +63,7 @@ fn resource(festival: Hash) -> Vec<u8> {
         location: None,
         policy: Policy::Manual,
         derived_from: None,
+        source: None,
     })))
 }
 

@@ -208,6 +208,7 @@ pub fn run_script(store: &mut Store, source: &str) -> Result<ScriptOutcome, Scri
                     time_zone,
                     parent,
                     forked_from: None,
+                    source: None,
                 };
                 let doc = publish(
                     store,
@@ -236,6 +237,7 @@ pub fn run_script(store: &mut Store, source: &str) -> Result<ScriptOutcome, Scri
                     location,
                     policy,
                     derived_from: None,
+                    source: None,
                 };
                 let doc = publish(
                     store,
@@ -284,6 +286,7 @@ pub fn run_script(store: &mut Store, source: &str) -> Result<ScriptOutcome, Scri
                     language,
                     persons,
                     derived_from: None,
+                    source: None,
                 };
                 let doc = publish(
                     store,

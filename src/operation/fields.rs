@@ -53,6 +53,11 @@ pub struct FestivalFields {
     /// The festival this one was forked from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forked_from: Option<ForkedFrom>,
+    /// The key of the schedule item this document was imported from, such as
+    /// `frab:<guid>` or `ical:<UID>` (at most [`super::limits::SOURCE`]
+    /// bytes); a schedule bridge finds its earlier documents by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Where a forked festival came from.
@@ -278,6 +283,11 @@ pub struct ResourceFields {
     /// The resource this one was cloned from, in a forked festival.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<DocumentId>,
+    /// The key of the schedule item this document was imported from, such as
+    /// `frab:<guid>` or `ical:<UID>` (at most [`super::limits::SOURCE`]
+    /// bytes); a schedule bridge finds its earlier documents by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A titled link.
@@ -326,6 +336,11 @@ pub struct EventFields {
     /// The event this one was cloned from, in a forked festival.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<DocumentId>,
+    /// The key of the schedule item this document was imported from, such as
+    /// `frab:<guid>` or `ical:<UID>` (at most [`super::limits::SOURCE`]
+    /// bytes); a schedule bridge finds its earlier documents by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A resource owner's decision.

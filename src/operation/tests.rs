@@ -22,6 +22,7 @@ fn event() -> EventFields {
         language: Some("en".into()),
         persons: None,
         derived_from: None,
+        source: None,
     }
 }
 
@@ -160,6 +161,7 @@ fn rejects_invalid_time_zone() {
         time_zone: "Mars/Olympus_Mons".into(),
         parent: None,
         forked_from: None,
+        source: None,
     }));
     let err = decode_operation(&encode_operation(&op)).unwrap_err();
     assert_eq!(
@@ -192,6 +194,7 @@ proptest! {
             location: Some(Location::Gps { lat, lon }),
             policy: Policy::Manual,
             derived_from: None,
+            source: None,
         }));
         prop_assert_eq!(decode_operation(&encode_operation(&resource)).unwrap(), resource);
     }
@@ -212,6 +215,7 @@ fn rejects_unknown_location_field() {
         location: Some(Location::Gps { lat: 1.0, lon: 2.0 }),
         policy: Policy::Manual,
         derived_from: None,
+        source: None,
     }));
     let bytes = encode_operation(&resource);
     let mut op: Value = ciborium::from_reader(&bytes[..]).unwrap();

@@ -22,6 +22,8 @@ pub mod limits {
     pub const SHORT: usize = 100;
     /// Items in a list: tags, links, persons, requested resources.
     pub const ITEMS: usize = 64;
+    /// The import key of a document (`source`).
+    pub const SOURCE: usize = 200;
 }
 
 struct Check {
@@ -118,7 +120,17 @@ pub(super) fn validate(operation: &Operation) -> Result<(), OperationError> {
         }
         _ => {}
     }
-    match operation.fields.as_ref().expect("checked above") {
+    let fields = operation.fields.as_ref().expect("checked above");
+    let source = match fields {
+        Fields::Festival(f) => f.source.as_deref(),
+        Fields::Resource(f) => f.source.as_deref(),
+        Fields::Event(f) => f.source.as_deref(),
+        Fields::Profile(_) | Fields::Authorization(_) => None,
+    };
+    if let Some(source) = source {
+        check.non_empty("source", source, limits::SOURCE)?;
+    }
+    match fields {
         Fields::Festival(f) => {
             check.non_empty("name", &f.name, limits::NAME)?;
             check.text("description", &f.description, limits::DESCRIPTION)?;
