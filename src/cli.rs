@@ -47,6 +47,37 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Import the logs of a published site or bundle (directory or http(s)
+    /// URL) into a festival directory; fetches only what is missing.
+    Import {
+        /// A site directory, a bundle directory, or a site's URL.
+        source: String,
+        /// The festival directory to import into (created if missing).
+        #[arg(long, default_value = ".")]
+        into: PathBuf,
+    },
+    /// Re-verify an archive's logs, rebuild its site with the recorded
+    /// settings and compare every file byte for byte; exits non-zero on any
+    /// difference.
+    Verify {
+        /// A site directory or a site's URL.
+        source: String,
+    },
+    /// Start a new festival from an archive: import it, then publish a
+    /// festival forked from it with clones of its resources and events.
+    Fork {
+        /// A site directory, a bundle directory, or a site's URL.
+        source: String,
+        /// The festival directory of the fork (created if missing).
+        #[arg(long)]
+        into: PathBuf,
+        /// The new festival's name.
+        #[arg(long)]
+        name: String,
+        /// Move every time by this much, e.g. 365d, 52w, 1d12h.
+        #[arg(long, default_value = "0d")]
+        shift: String,
+    },
 }
 
 /// What to do with the key.

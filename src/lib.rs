@@ -26,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod bundle;
 pub mod entry;
 pub mod feeds;

@@ -57,6 +57,6 @@ impl BundleBuilder {
             }
             logs.push(file.finish()?);
         }
-        write_manifest(dir, logs)
+        write_manifest(dir, logs, None)
     }
 }

@@ -21,9 +21,9 @@ mod read;
 mod write;
 
 pub use builder::BundleBuilder;
-pub use manifest::{BUNDLE_FORMAT, LogFile, Manifest};
-pub use read::{BundleReader, MAX_MANIFEST_SIZE};
-pub use write::write_bundle;
+pub use manifest::{BUNDLE_FORMAT, LogFile, Manifest, SiteRecord};
+pub use read::{BundleLocation, BundleReader, MAX_MANIFEST_SIZE};
+pub use write::{write_bundle, write_site_bundle};
 
 use std::path::PathBuf;
 
@@ -47,6 +47,9 @@ pub enum BundleError {
         /// What is wrong.
         reason: String,
     },
+    /// The manifest could not be fetched.
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
     /// The store failed while exporting.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),

@@ -4,17 +4,67 @@ use std::fs::{self, File};
 use std::io::{BufReader, ErrorKind, Read};
 use std::path::{Component, Path, PathBuf};
 
-use super::{BUNDLE_FORMAT, BundleError, LogFile, Manifest};
+use std::sync::Arc;
+
+use super::{BundleError, LogFile, Manifest};
 use crate::entry::MAX_ENTRY_SIZE;
+use crate::fetch::Fetcher;
 use crate::ingest::{Position, RawEntry, Reason, Rejection};
 use crate::operation::MAX_PAYLOAD_SIZE;
 
 /// The largest manifest read, in bytes.
 pub const MAX_MANIFEST_SIZE: u64 = 64 * 1024 * 1024;
 
-/// A bundle directory with its parsed manifest.
+/// Where a bundle's files are: a `logs/` directory, or the URL of one.
+pub enum BundleLocation {
+    /// A directory holding `manifest.json`.
+    Dir(PathBuf),
+    /// The URL of a `logs/` directory, ending in `/`, with the client that
+    /// fetches from it.
+    Url(String, Arc<Fetcher>),
+}
+
+impl BundleLocation {
+    /// Where the manifest is, for messages.
+    pub fn describe(&self, file: &str) -> String {
+        match self {
+            BundleLocation::Dir(dir) => dir.join(file).display().to_string(),
+            BundleLocation::Url(base, _) => format!("{base}{file}"),
+        }
+    }
+
+    /// Opens one log's file after checking its manifest path.
+    fn open_log(&self, log: &LogFile) -> Result<Box<dyn Read + Send>, String> {
+        let path = safe_path(log)?;
+        match self {
+            BundleLocation::Dir(dir) => {
+                let full = no_symlinks(dir, &path)?;
+                match File::open(&full) {
+                    Ok(file) => Ok(Box::new(file)),
+                    Err(e) if e.kind() == ErrorKind::NotFound => {
+                        Err("the log file is missing".into())
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            BundleLocation::Url(base, fetcher) => {
+                // One record past the announced size is allowed, so a
+                // manifest that understates the size is caught by its check.
+                let limit = log
+                    .size
+                    .saturating_add((4 + MAX_ENTRY_SIZE + 4 + MAX_PAYLOAD_SIZE) as u64);
+                let reader = fetcher
+                    .reader(&format!("{base}{path}"), limit)
+                    .map_err(|e| e.to_string())?;
+                Ok(Box::new(reader))
+            }
+        }
+    }
+}
+
+/// A bundle with its parsed manifest.
 pub struct BundleReader {
-    dir: PathBuf,
+    location: BundleLocation,
     manifest: Manifest,
 }
 
@@ -27,40 +77,42 @@ impl BundleReader {
     /// format, or lists a log twice.
     pub fn open(dir: &Path) -> Result<BundleReader, BundleError> {
         let path = dir.join("manifest.json");
-        let bad = |reason: String| BundleError::Manifest {
-            path: path.clone(),
-            reason,
-        };
         let io = |source| BundleError::Io {
             path: path.clone(),
             source,
         };
         let size = fs::metadata(&path).map_err(io)?.len();
         if size > MAX_MANIFEST_SIZE {
-            return Err(bad(format!(
-                "{size} bytes, the limit is {MAX_MANIFEST_SIZE}"
-            )));
+            return Err(BundleError::Manifest {
+                path: path.clone(),
+                reason: format!("{size} bytes, the limit is {MAX_MANIFEST_SIZE}"),
+            });
         }
-        let text = fs::read_to_string(&path).map_err(io)?;
-        let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|e| bad(format!("not a bundle manifest: {e}")))?;
-        if manifest.format != BUNDLE_FORMAT {
-            return Err(bad(format!(
-                "format is `{}`, expected `{BUNDLE_FORMAT}`",
-                manifest.format
-            )));
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for log in &manifest.logs {
-            if !seen.insert((log.author, log.log_id)) {
-                return Err(bad(format!(
-                    "log {} of author {} is listed twice",
-                    log.log_id, log.author
-                )));
-            }
-        }
+        let bytes = fs::read(&path).map_err(io)?;
+        let manifest = Manifest::parse(&bytes, &path)?;
         Ok(BundleReader {
-            dir: dir.to_owned(),
+            location: BundleLocation::Dir(dir.to_owned()),
+            manifest,
+        })
+    }
+
+    /// Opens the bundle at `url`, the URL of a `logs/` directory (a trailing
+    /// `/` is added if missing), fetching its manifest with `fetcher`.
+    ///
+    /// Errors: [`BundleError::Fetch`] if the manifest cannot be fetched
+    /// within [`MAX_MANIFEST_SIZE`], [`BundleError::Manifest`] if it is not
+    /// valid.
+    pub fn open_url(url: &str, fetcher: Arc<Fetcher>) -> Result<BundleReader, BundleError> {
+        let base = if url.ends_with('/') {
+            url.to_owned()
+        } else {
+            format!("{url}/")
+        };
+        let manifest_url = format!("{base}manifest.json");
+        let bytes = fetcher.get(&manifest_url, MAX_MANIFEST_SIZE)?;
+        let manifest = Manifest::parse(&bytes, Path::new(&manifest_url))?;
+        Ok(BundleReader {
+            location: BundleLocation::Url(base, fetcher),
             manifest,
         })
     }
@@ -68,6 +120,11 @@ impl BundleReader {
     /// The manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// Where the bundle is.
+    pub fn location(&self) -> &BundleLocation {
+        &self.location
     }
 
     /// The number of entries the manifest announces.
@@ -80,11 +137,18 @@ impl BundleReader {
     /// path, a truncated record, a size, hash or height that differs from
     /// the manifest) come as `Err` items naming the file; the records before
     /// them still come.
-    pub fn entries(&self) -> impl Iterator<Item = Result<RawEntry, Rejection>> + '_ {
-        self.manifest
-            .logs
-            .iter()
-            .flat_map(move |log| LogRecords::open(&self.dir, log))
+    pub fn entries(&self) -> impl Iterator<Item = Result<RawEntry, Rejection>> + Send + '_ {
+        self.entries_of(self.manifest.logs.iter())
+    }
+
+    /// Streams the records of the given logs of this bundle, like
+    /// [`BundleReader::entries`]; resuming imports pass only the logs they
+    /// lack.
+    pub fn entries_of<'a>(
+        &'a self,
+        logs: impl Iterator<Item = &'a LogFile> + Send + 'a,
+    ) -> impl Iterator<Item = Result<RawEntry, Rejection>> + Send + 'a {
+        logs.flat_map(move |log| LogRecords::open(&self.location, log))
     }
 }
 
@@ -100,12 +164,15 @@ fn source_error(log: &LogFile, reason: String) -> Rejection {
     }
 }
 
-/// Checks that a manifest path is the log's canonical path, relative, and
-/// not a symlink anywhere below `dir`.
-fn safe_path(dir: &Path, log: &LogFile) -> Result<PathBuf, String> {
+/// Checks that a manifest path is the log's canonical path
+/// `<author>/<log id>.bamboo`: relative, without `..`.
+fn safe_path(log: &LogFile) -> Result<String, String> {
     let expected = LogFile::expected_path(&log.author, log.log_id);
     let rel = Path::new(&log.path);
-    if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if log.path.contains('\\')
+        || rel.is_absolute()
+        || rel.components().any(|c| !matches!(c, Component::Normal(_)))
+    {
         return Err(format!("path `{}` leaves the bundle directory", log.path));
     }
     if log.path != expected {
@@ -114,8 +181,13 @@ fn safe_path(dir: &Path, log: &LogFile) -> Result<PathBuf, String> {
             log.path
         ));
     }
+    Ok(expected)
+}
+
+/// Joins `rel` to `dir`, refusing symbolic links on the way.
+fn no_symlinks(dir: &Path, rel: &str) -> Result<PathBuf, String> {
     let mut current = dir.to_owned();
-    for component in rel.components() {
+    for component in Path::new(rel).components() {
         current.push(component);
         if let Ok(meta) = fs::symlink_metadata(&current) {
             if meta.file_type().is_symlink() {
@@ -129,7 +201,7 @@ fn safe_path(dir: &Path, log: &LogFile) -> Result<PathBuf, String> {
 /// The records of one log file.
 struct LogRecords<'a> {
     log: &'a LogFile,
-    reader: Option<BufReader<File>>,
+    reader: Option<BufReader<Box<dyn Read + Send>>>,
     hasher: blake3::Hasher,
     offset: u64,
     records: u64,
@@ -137,7 +209,7 @@ struct LogRecords<'a> {
 }
 
 impl<'a> LogRecords<'a> {
-    fn open(dir: &Path, log: &'a LogFile) -> LogRecords<'a> {
+    fn open(location: &BundleLocation, log: &'a LogFile) -> LogRecords<'a> {
         let mut records = LogRecords {
             log,
             reader: None,
@@ -146,14 +218,8 @@ impl<'a> LogRecords<'a> {
             records: 0,
             pending: Vec::new(),
         };
-        match safe_path(dir, log) {
-            Ok(path) => match File::open(&path) {
-                Ok(file) => records.reader = Some(BufReader::new(file)),
-                Err(e) if e.kind() == ErrorKind::NotFound => records
-                    .pending
-                    .push(source_error(log, "the log file is missing".into())),
-                Err(e) => records.pending.push(source_error(log, e.to_string())),
-            },
+        match location.open_log(log) {
+            Ok(reader) => records.reader = Some(BufReader::with_capacity(64 * 1024, reader)),
             Err(reason) => records.pending.push(source_error(log, reason)),
         }
         records

@@ -4,7 +4,7 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::{BUNDLE_FORMAT, BundleError, LogFile, Manifest};
+use super::{BUNDLE_FORMAT, BundleError, LogFile, Manifest, SiteRecord};
 use crate::entry::PublicKey;
 use crate::store::Store;
 
@@ -14,6 +14,18 @@ use crate::store::Store;
 ///
 /// Errors: [`BundleError::Io`] on I/O, [`BundleError::Store`] if the store fails.
 pub fn write_bundle(store: &Store, dir: &Path) -> Result<Manifest, BundleError> {
+    write_site_bundle(store, dir, None)
+}
+
+/// Like [`write_bundle`], and records in the manifest how the site around
+/// the bundle was built.
+///
+/// Errors: as [`write_bundle`].
+pub fn write_site_bundle(
+    store: &Store,
+    dir: &Path,
+    site: Option<SiteRecord>,
+) -> Result<Manifest, BundleError> {
     let reader = store.read();
     let mut logs = Vec::new();
     for log in reader.logs()? {
@@ -25,7 +37,7 @@ pub fn write_bundle(store: &Store, dir: &Path) -> Result<Manifest, BundleError> 
             .map_err(|source| file.io(source))?;
         logs.push(file.finish()?);
     }
-    write_manifest(dir, logs)
+    write_manifest(dir, logs, site)
 }
 
 /// Writes one log file, hashing and counting as it goes.
@@ -105,10 +117,15 @@ impl LogFileWriter {
 }
 
 /// Writes `dir/manifest.json` for `logs`, as pretty JSON with a final newline.
-pub(super) fn write_manifest(dir: &Path, logs: Vec<LogFile>) -> Result<Manifest, BundleError> {
+pub(super) fn write_manifest(
+    dir: &Path,
+    logs: Vec<LogFile>,
+    site: Option<SiteRecord>,
+) -> Result<Manifest, BundleError> {
     let manifest = Manifest {
         format: BUNDLE_FORMAT.to_owned(),
         logs,
+        site,
     };
     fs::create_dir_all(dir).map_err(|source| BundleError::Io {
         path: dir.to_owned(),

@@ -1,5 +1,6 @@
 //! One function per command: wiring only.
 
+mod archive;
 mod build;
 mod check;
 mod init;
@@ -17,5 +18,13 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Key { action } => key::run(action),
         Command::Check { dir } => check::run(&dir),
         Command::Build { dir, output } => build::run(&dir, output.as_deref()),
+        Command::Import { source, into } => archive::import(&source, &into),
+        Command::Verify { source } => archive::verify(&source),
+        Command::Fork {
+            source,
+            into,
+            name,
+            shift,
+        } => archive::fork(&source, &into, &name, &shift),
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 
 use super::{Output, RenderError, RenderSettings, choose_festival, render_with};
-use crate::bundle::{BundleError, write_bundle};
+use crate::bundle::{BundleError, SiteRecord, write_site_bundle};
 use crate::entry::DocumentId;
 use crate::festival_dir::{DirError, FestivalDir};
 use crate::ingest::IngestReport;
@@ -99,7 +99,19 @@ pub fn build_site(
     crate::feeds::write_feeds(&model, festival, settings.base_url.as_deref(), &mut output)
         .map_err(|e| failed(e.into()))?;
     let site_dir = output.dir().expect("a disk output has a directory");
-    write_bundle(&dir.store, &site_dir.join("logs"))?;
+    let site = SiteRecord {
+        generator: SiteRecord::this_generator(),
+        festival,
+        theme: dir.config.theme().to_owned(),
+        theme_blake3: super::theme_fingerprint(
+            settings.theme_dir.as_deref(),
+            settings.templates_dir.as_deref(),
+        )
+        .map_err(failed)?,
+        base_url: settings.base_url.clone(),
+        day_change: settings.day_change.format("%H:%M").to_string(),
+    };
+    write_site_bundle(&dir.store, &site_dir.join("logs"), Some(site))?;
     output.commit().map_err(|e| failed(e.into()))?;
     tracing::debug!(elapsed = ?started.elapsed(), pages, "built");
     Ok(BuildSummary {

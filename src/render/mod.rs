@@ -19,7 +19,7 @@ mod view;
 
 pub use build::{BuildError, BuildSummary, build_site};
 pub use output::{DiskOutput, Output, OutputError};
-pub use templates::{BUILTIN, DEFAULT_STYLE, Templates};
+pub use templates::{BUILTIN, DEFAULT_STYLE, Templates, theme_fingerprint};
 
 use std::path::PathBuf;
 

@@ -61,18 +61,7 @@ impl Templates {
         theme_dir: Option<&Path>,
         templates_dir: Option<&Path>,
     ) -> Result<Templates, RenderError> {
-        let mut sources: BTreeMap<String, String> = BUILTIN
-            .iter()
-            .map(|(name, text)| (name.to_string(), text.to_string()))
-            .collect();
-        let mut origins = BTreeMap::new();
-        let theme_templates = theme_dir.map(|d| d.join("templates"));
-        for dir in [theme_templates.as_deref(), templates_dir]
-            .into_iter()
-            .flatten()
-        {
-            read_overrides(dir, &mut sources, &mut origins)?;
-        }
+        let (sources, origins) = template_sources(theme_dir, templates_dir)?;
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
         tera.set_escape_fn(escape);
@@ -90,13 +79,7 @@ impl Templates {
                 source,
             }
         })?;
-        let style = match theme_dir.map(|d| d.join("style.css")) {
-            Some(path) if path.is_file() => fs::read(&path).map_err(|source| RenderError::Io {
-                path: path.clone(),
-                source,
-            })?,
-            _ => DEFAULT_STYLE.as_bytes().to_vec(),
-        };
+        let style = read_style(theme_dir)?;
         Ok(Templates {
             tera,
             style,
@@ -129,6 +112,62 @@ impl Templates {
     pub fn style(&self) -> &[u8] {
         &self.style
     }
+}
+
+/// The effective template sources by name (built-ins, then the theme's,
+/// then the festival's own), and where each override came from.
+#[allow(clippy::type_complexity)]
+fn template_sources(
+    theme_dir: Option<&Path>,
+    templates_dir: Option<&Path>,
+) -> Result<(BTreeMap<String, String>, BTreeMap<String, PathBuf>), RenderError> {
+    let mut sources: BTreeMap<String, String> = BUILTIN
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect();
+    let mut origins = BTreeMap::new();
+    let theme_templates = theme_dir.map(|d| d.join("templates"));
+    for dir in [theme_templates.as_deref(), templates_dir]
+        .into_iter()
+        .flatten()
+    {
+        read_overrides(dir, &mut sources, &mut origins)?;
+    }
+    Ok((sources, origins))
+}
+
+/// The theme's `style.css`, or the default stylesheet.
+fn read_style(theme_dir: Option<&Path>) -> Result<Vec<u8>, RenderError> {
+    match theme_dir.map(|d| d.join("style.css")) {
+        Some(path) if path.is_file() => fs::read(&path).map_err(|source| RenderError::Io {
+            path: path.clone(),
+            source,
+        }),
+        _ => Ok(DEFAULT_STYLE.as_bytes().to_vec()),
+    }
+}
+
+/// A BLAKE3 hash (64 hex digits) of everything the theme contributes: each
+/// effective template's name and text, and the stylesheet. Two builds with
+/// the same fingerprint use the same theme.
+///
+/// Errors: [`RenderError::Io`] if an override cannot be read.
+pub fn theme_fingerprint(
+    theme_dir: Option<&Path>,
+    templates_dir: Option<&Path>,
+) -> Result<String, RenderError> {
+    let (sources, _) = template_sources(theme_dir, templates_dir)?;
+    let mut hasher = blake3::Hasher::new();
+    for (name, text) in &sources {
+        for part in [name.as_bytes(), text.as_bytes()] {
+            hasher.update(&(part.len() as u64).to_be_bytes());
+            hasher.update(part);
+        }
+    }
+    let style = read_style(theme_dir)?;
+    hasher.update(&(style.len() as u64).to_be_bytes());
+    hasher.update(&style);
+    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// Reads every `.html` file under `dir` (if it exists) as a template named

@@ -1,0 +1,79 @@
+//! `pandafest import`: an archive's logs into a festival directory.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use indicatif::ProgressBar;
+
+use super::{ArchiveError, ArchiveSource};
+use crate::bundle::{LogFile, write_bundle};
+use crate::festival_dir::FestivalDir;
+use crate::ingest::{IngestReport, ingest};
+
+/// What an import did.
+#[derive(Debug)]
+pub struct ImportSummary {
+    /// The ingest report: bad entries and forks are here.
+    pub report: IngestReport,
+    /// Logs fetched because the store had fewer entries than the manifest.
+    pub fetched: usize,
+    /// Logs skipped because the store had all their entries.
+    pub skipped: usize,
+}
+
+/// Imports the logs of `source` into the festival directory `into`
+/// (created if missing) through ingest, then writes the directory's
+/// `logs/` bundle from its store. Only logs the store lacks entries of are
+/// fetched, so running it again resumes or does nothing. Nothing is written
+/// outside `into`.
+///
+/// Errors: [`ArchiveError`] if the directory or store fails; problems with
+/// the source's logs are in the report, and the valid logs are kept.
+pub fn import_archive(
+    source: &ArchiveSource,
+    into: &Path,
+    progress: ProgressBar,
+) -> Result<ImportSummary, ArchiveError> {
+    fs::create_dir_all(into).map_err(|source| ArchiveError::Io {
+        path: into.to_owned(),
+        source,
+    })?;
+    let mut dir = FestivalDir::open(into)?;
+    // The directory's own bundle goes into the store first, so rewriting
+    // the bundle from the store below loses nothing.
+    dir.ingest_logs(ProgressBar::hidden())?;
+    let heights: BTreeMap<_, _> = dir
+        .store
+        .read()
+        .logs()?
+        .into_iter()
+        .map(|log| ((log.author, log.log_id), log.height))
+        .collect();
+    let missing: Vec<&LogFile> = source
+        .bundle
+        .manifest()
+        .logs
+        .iter()
+        .filter(|log| {
+            heights
+                .get(&(log.author, log.log_id))
+                .is_none_or(|h| *h < log.height)
+        })
+        .collect();
+    let skipped = source.bundle.manifest().logs.len() - missing.len();
+    progress.set_length(missing.iter().map(|log| log.height).sum());
+    let fetched = missing.len();
+    let report = ingest(
+        &mut dir.store,
+        source.bundle.entries_of(missing.into_iter()),
+        |done| progress.set_position(done),
+    )?;
+    progress.finish_and_clear();
+    write_bundle(&dir.store, &dir.logs_dir())?;
+    Ok(ImportSummary {
+        report,
+        fetched,
+        skipped,
+    })
+}
