@@ -39,7 +39,14 @@ impl ArchiveSource {
     /// Errors: [`ArchiveError::NotAnArchive`] if there is no manifest where
     /// one should be; bundle errors if it cannot be fetched or parsed.
     pub fn open(source: &str) -> Result<ArchiveSource, ArchiveError> {
-        let fetcher = Arc::new(Fetcher::new(FetchLimits::default()));
+        ArchiveSource::open_with(source, FetchLimits::default())
+    }
+
+    /// Like [`ArchiveSource::open`], with the given limits for URLs.
+    ///
+    /// Errors: as [`ArchiveSource::open`].
+    pub fn open_with(source: &str, limits: FetchLimits) -> Result<ArchiveSource, ArchiveError> {
+        let fetcher = Arc::new(Fetcher::new(limits));
         let given = source.to_owned();
         if is_url(source) {
             let trimmed = source

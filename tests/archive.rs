@@ -1,0 +1,395 @@
+//! Archives end to end: a built site served over HTTP from inside the test,
+//! imported, rebuilt, verified, tampered with and forked; and every kind of
+//! bad archive, locally and over HTTP.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+use pandafest::archive::{
+    ArchiveSource, fork_archive, import_archive, parse_shift, verify_archive,
+};
+use pandafest::festival_dir::FestivalDir;
+use pandafest::fetch::FetchLimits;
+use pandafest::materialize::materialize;
+use pandafest::render::build_site;
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Builds the sample festival into `root/site` and returns that path.
+fn built_sample(root: &Path) -> PathBuf {
+    let festival = root.join("sample");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival"),
+        &festival,
+    );
+    let mut dir = FestivalDir::open(&festival).unwrap();
+    let site = root.join("site");
+    build_site(&mut dir, &site, |_| ProgressBar::hidden()).unwrap();
+    site
+}
+
+/// Serves the files under `root` on 127.0.0.1; returns the base URL.
+fn serve(root: PathBuf) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", server.server_addr().to_ip().unwrap());
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let path = request.url().trim_start_matches('/').to_owned();
+            let file = root.join(&path);
+            let response = if !path.contains("..") && file.is_file() {
+                tiny_http::Response::from_data(std::fs::read(&file).unwrap())
+            } else {
+                tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+            };
+            let _ = request.respond(response);
+        }
+    });
+    url
+}
+
+fn quick() -> FetchLimits {
+    FetchLimits {
+        connect: Duration::from_secs(2),
+        read: Duration::from_millis(500),
+        total: Duration::from_secs(5),
+        redirects: 3,
+    }
+}
+
+#[test]
+fn full_cycle_over_http() {
+    let root = tempfile::tempdir().unwrap();
+    let site = built_sample(root.path());
+    let url = serve(site.clone());
+
+    // 1. Import from the URL into a fresh directory.
+    let into = root.path().join("imported");
+    let source = ArchiveSource::open(&url).unwrap();
+    let summary = import_archive(&source, &into, ProgressBar::hidden()).unwrap();
+    assert!(summary.report.is_clean(), "{:?}", summary.report.lines());
+    assert_eq!(summary.report.ingested, 115);
+    let again = import_archive(&source, &into, ProgressBar::hidden()).unwrap();
+    assert_eq!(
+        (again.fetched, again.report.ingested),
+        (0, 0),
+        "a second import fetches nothing"
+    );
+
+    // 2. Build it.
+    let mut dir = FestivalDir::open(&into).unwrap();
+    let built = build_site(&mut dir, &into.join("public"), |_| ProgressBar::hidden()).unwrap();
+    assert!(built.pages > 30);
+
+    // 3. Verify the original.
+    let report = verify_archive(&source, ProgressBar::hidden()).unwrap();
+    assert!(report.is_verified(), "{}", report.lines().join("\n"));
+    assert!(report.compared > 100);
+
+    // 4. Tamper with one HTML file: verify fails and names it.
+    let page = site.join("schedule/index.html");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    text = text.replacen("Schedule", "Schedul3", 1);
+    std::fs::write(&page, text).unwrap();
+    let report =
+        verify_archive(&ArchiveSource::open(&url).unwrap(), ProgressBar::hidden()).unwrap();
+    assert!(!report.is_verified());
+    assert_eq!(report.differing, vec!["schedule/index.html".to_owned()]);
+    assert!(
+        report
+            .lines()
+            .iter()
+            .any(|l| l == "differs: schedule/index.html")
+    );
+
+    // 5. Fork with --shift 365d and build the fork.
+    let fork_dir = root.path().join("fork");
+    let fork = fork_archive(
+        &source,
+        &fork_dir,
+        "Lanternwick Lake Camp 2028",
+        parse_shift("365d").unwrap(),
+        ProgressBar::hidden(),
+    )
+    .unwrap();
+    let mut dir = FestivalDir::open(&fork_dir).unwrap();
+    build_site(&mut dir, &fork_dir.join("public"), |_| {
+        ProgressBar::hidden()
+    })
+    .unwrap();
+    let model = materialize(&dir.store).unwrap();
+    let festival = &model.festivals[&fork.festival];
+    assert_eq!(festival.name, "Lanternwick Lake Camp 2028");
+    let forked_from = festival.forked_from.as_ref().unwrap();
+    assert_eq!(forked_from.festival, fork.source_festival);
+    assert_eq!(forked_from.archive_url.as_deref(), Some(url.as_str()));
+    let original = &model.festivals[&fork.source_festival];
+    assert_eq!(festival.start - original.start, chrono::Duration::days(365));
+    let clones: Vec<_> = model
+        .events
+        .values()
+        .filter(|e| e.derived_from.is_some())
+        .collect();
+    assert_eq!(clones.len(), 33);
+    for clone in &clones {
+        let source_event = &model.events[&clone.derived_from.unwrap()];
+        assert_eq!(
+            clone.start - source_event.start,
+            chrono::Duration::days(365)
+        );
+        assert_eq!(clone.author, dir_key(&fork_dir));
+    }
+    // The original logs are kept: every original event is still there.
+    assert_eq!(model.events.len(), 66);
+    let index = std::fs::read_to_string(fork_dir.join("public/index.html")).unwrap();
+    assert!(index.contains("Lanternwick Lake Camp 2028"));
+}
+
+fn dir_key(dir: &Path) -> pandafest::entry::PublicKey {
+    pandafest::entry::KeyPair::load(&pandafest::entry::key_path(dir))
+        .unwrap()
+        .public_key()
+}
+
+/// Copies the sample site's bundle into a fresh directory and lets `spoil`
+/// break it; returns the import's report lines and the number ingested.
+fn import_spoiled(spoil: impl FnOnce(&Path)) -> (String, u64, PathBuf, tempfile::TempDir) {
+    let root = tempfile::tempdir().unwrap();
+    let site = built_sample(root.path());
+    spoil(&site.join("logs"));
+    let into = root.path().join("into");
+    let source = ArchiveSource::open(site.to_str().unwrap()).unwrap();
+    let summary = import_archive(&source, &into, ProgressBar::hidden()).unwrap();
+    (
+        summary.report.lines().join("\n"),
+        summary.report.ingested,
+        into,
+        root,
+    )
+}
+
+fn manifest(logs: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(logs.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn write_manifest(logs: &Path, value: &serde_json::Value) {
+    std::fs::write(
+        logs.join("manifest.json"),
+        serde_json::to_vec_pretty(value).unwrap(),
+    )
+    .unwrap();
+}
+
+fn first_log(logs: &Path) -> PathBuf {
+    logs.join(manifest(logs)["logs"][1]["path"].as_str().unwrap())
+}
+
+#[test]
+fn truncated_bundle_file_keeps_the_rest() {
+    let (text, ingested, _, _root) = import_spoiled(|logs| {
+        let file = first_log(logs);
+        let bytes = std::fs::read(&file).unwrap();
+        std::fs::write(&file, &bytes[..bytes.len() - 7]).unwrap();
+    });
+    assert!(
+        text.contains("announces") && text.contains("that are not there"),
+        "{text}"
+    );
+    assert!(ingested > 100, "the other logs are kept: {ingested}");
+}
+
+#[test]
+fn lying_manifest_is_named() {
+    let (text, ingested, _, _root) = import_spoiled(|logs| {
+        let mut value = manifest(logs);
+        value["logs"][1]["height"] = 99.into();
+        value["logs"][2]["size"] = 5.into();
+        value["logs"][3]["blake3"] = "00".repeat(32).into();
+        write_manifest(logs, &value);
+    });
+    assert!(
+        text.contains("the manifest says height 99, the file has"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the manifest says 5 bytes, the file has"),
+        "{text}"
+    );
+    assert!(text.contains("the manifest's BLAKE3 0000"), "{text}");
+    assert_eq!(ingested, 115, "every entry still verifies on its own");
+}
+
+#[test]
+fn missing_log_file_is_named() {
+    let (text, ingested, _, _root) =
+        import_spoiled(|logs| std::fs::remove_file(first_log(logs)).unwrap());
+    assert!(
+        text.contains(".bamboo") && text.contains("the log file is missing"),
+        "{text}"
+    );
+    assert!(ingested > 100);
+}
+
+#[test]
+fn tampered_payload_is_rejected() {
+    let (text, _, _, _root) = import_spoiled(|logs| {
+        let file = first_log(logs);
+        let mut bytes = std::fs::read(&file).unwrap();
+        let last = bytes.len() - 3;
+        bytes[last] ^= 0x20;
+        std::fs::write(&file, bytes).unwrap();
+    });
+    assert!(
+        text.contains("payload does not match the entry's payload hash"),
+        "{text}"
+    );
+}
+
+#[test]
+fn manifest_paths_cannot_escape() {
+    let root = tempfile::tempdir().unwrap();
+    let outside = root.path().join("outside.bamboo");
+    std::fs::write(&outside, b"secret").unwrap();
+    let (text, _, into, _keep) = import_spoiled(|logs| {
+        let mut value = manifest(logs);
+        value["logs"][1]["path"] = "../../../outside.bamboo".into();
+        value["logs"][2]["path"] = outside.to_str().unwrap().into();
+        write_manifest(logs, &value);
+        let target = first_log(logs);
+        let third = logs.join(manifest(logs)["logs"][3]["path"].as_str().unwrap());
+        std::fs::remove_file(&third).unwrap();
+        std::os::unix::fs::symlink(&target, &third).unwrap();
+    });
+    assert!(
+        text.contains("path `../../../outside.bamboo` leaves the bundle directory"),
+        "{text}"
+    );
+    assert!(
+        text.contains("leaves the bundle directory") && text.contains("outside.bamboo"),
+        "{text}"
+    );
+    assert!(text.contains("is a symbolic link"), "{text}");
+    assert_eq!(std::fs::read(&outside).unwrap(), b"secret");
+    for entry in walkdir::WalkDir::new(into.parent().unwrap()).max_depth(1) {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            ["into", "sample", "site"].contains(&name.as_str())
+                || name.starts_with('.')
+                || name.len() > 20,
+            "unexpected {name}"
+        );
+    }
+}
+
+#[test]
+fn forked_log_is_reported_and_the_rest_kept() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/fork-same-seq");
+    let into = tempfile::tempdir().unwrap();
+    let source = ArchiveSource::open(fixture.to_str().unwrap()).unwrap();
+    let summary = import_archive(&source, into.path(), ProgressBar::hidden()).unwrap();
+    assert_eq!(summary.report.forks.len(), 1);
+    assert!(
+        summary
+            .report
+            .lines()
+            .iter()
+            .any(|l| l.contains("two entries at the same seq num"))
+    );
+    assert_eq!(summary.report.ingested, 3);
+}
+
+/// A server that accepts connections and answers with `reply` for each.
+fn raw_server(reply: impl Fn(std::net::TcpStream) + Send + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            reply(stream);
+        }
+    });
+    url
+}
+
+fn read_request(stream: &mut std::net::TcpStream) -> String {
+    let mut buf = [0u8; 4096];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[test]
+fn stalling_server_times_out() {
+    let url = raw_server(|mut stream| {
+        read_request(&mut stream);
+        std::thread::sleep(Duration::from_secs(10));
+    });
+    let started = std::time::Instant::now();
+    let err = ArchiveSource::open_with(&url, quick()).err().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(6));
+    let text = err.to_string();
+    assert!(text.contains(&format!("{url}logs/manifest.json")), "{text}");
+    assert!(
+        text.to_lowercase().contains("timeout") || text.to_lowercase().contains("timed out"),
+        "{text}"
+    );
+}
+
+#[test]
+fn redirect_loop_is_refused() {
+    let url = raw_server(|mut stream| {
+        let request = read_request(&mut stream);
+        let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let _ = write!(
+            stream,
+            "HTTP/1.1 302 Found\r\nLocation: {path}\r\nContent-Length: 0\r\n\r\n"
+        );
+    });
+    let err = ArchiveSource::open_with(&url, quick()).err().unwrap();
+    let text = err.to_string();
+    assert!(
+        text.contains("manifest.json") && text.to_lowercase().contains("redirect"),
+        "{text}"
+    );
+}
+
+#[test]
+fn never_ending_body_is_cut_off() {
+    let root = tempfile::tempdir().unwrap();
+    let site = built_sample(root.path());
+    let manifest_bytes = std::fs::read(site.join("logs/manifest.json")).unwrap();
+    let url = raw_server(move |mut stream| {
+        let request = read_request(&mut stream);
+        if request.contains("manifest.json") {
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+                manifest_bytes.len()
+            );
+            let _ = stream.write_all(&manifest_bytes);
+        } else {
+            let _ = write!(stream, "HTTP/1.1 200 OK\r\n\r\n");
+            let chunk = [0x41u8; 65536];
+            while stream.write_all(&chunk).is_ok() {}
+        }
+    });
+    let into = tempfile::tempdir().unwrap();
+    let source = ArchiveSource::open_with(&url, quick()).unwrap();
+    let started = std::time::Instant::now();
+    let summary = import_archive(&source, into.path(), ProgressBar::hidden()).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let text = summary.report.lines().join("\n");
+    assert!(text.contains(".bamboo"), "{text}");
+    assert_eq!(summary.report.ingested, 0);
+}
