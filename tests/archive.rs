@@ -4,6 +4,8 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,22 +18,10 @@ use pandafest::fetch::FetchLimits;
 use pandafest::materialize::materialize;
 use pandafest::render::build_site;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Builds the sample festival into `root/site` and returns that path.
 fn built_sample(root: &Path) -> PathBuf {
     let festival = root.join("sample");
-    copy_dir(
+    common::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival"),
         &festival,
     );

@@ -1,5 +1,7 @@
 //! The `pandafest` binary: init, key, check and their exit codes.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -8,18 +10,6 @@ fn pandafest(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -57,7 +47,7 @@ fn key_show_without_key_prints_the_cause_chain() {
 fn check_passes_the_sample_and_fails_a_fork() {
     let dir = tempfile::tempdir().unwrap();
     let sample = dir.path().join("sample");
-    copy_dir(
+    common::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival/logs"),
         &sample.join("logs"),
     );
@@ -70,7 +60,7 @@ fn check_passes_the_sample_and_fails_a_fork() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("rejected 0, forks 0"));
 
     let forked = dir.path().join("forked");
-    copy_dir(
+    common::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/fork-same-seq/logs"),
         &forked.join("logs"),
     );
