@@ -452,3 +452,25 @@ fn hostile_logs_give_no_script() {
         .count();
     assert_eq!(cancelled, 1);
 }
+
+/// The sample event with a confirmed room and a double-booked PA system.
+const SNAPSHOT_EVENT: &str =
+    "events/0020ede05bf25c4b8e35a273e291a485b4c4e545fd30babc5c0893b1ffc766c5efc7/index.html";
+
+#[test]
+fn event_page_snapshot() {
+    let (_tmp, site) = build_sample();
+    let html = fs::read_to_string(site.join(SNAPSHOT_EVENT)).unwrap();
+    assert!(html.contains("<h1>Boathouse Karaoke</h1>"));
+    insta::assert_snapshot!("event_page", html);
+}
+
+#[test]
+fn calendar_snapshot() {
+    let (_tmp, site) = build_sample();
+    let ics = fs::read_to_string(site.join("calendar.ics")).unwrap();
+    // insta compares with line endings normalised; RFC 5545 wants CRLF.
+    assert!(ics.ends_with("\r\n"));
+    assert!(!ics.replace("\r\n", "").contains('\n'), "a bare LF");
+    insta::assert_snapshot!("calendar_ics", ics);
+}
