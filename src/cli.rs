@@ -78,6 +78,28 @@ pub enum Command {
         #[arg(long, default_value = "0d")]
         shift: String,
     },
+    /// Import a frab/Pentabarf schedule.xml, a frab/pretalx schedule.json or
+    /// an iCalendar file (path or http(s) URL) as festival logs signed by the
+    /// directory's key. Re-importing publishes only what changed. Exits 2 if
+    /// some events were skipped (they are listed), 1 on errors.
+    ImportSchedule {
+        /// The schedule: a file or an http(s) URL.
+        source: String,
+        /// The festival directory to import into (created if missing).
+        #[arg(long)]
+        into: PathBuf,
+        /// xml (frab, Pentabarf), json (frab, pretalx) or ical; detected
+        /// from the content by default.
+        #[arg(long)]
+        format: Option<pandafest::import::Format>,
+        /// The IANA time zone of the schedule's local times, e.g.
+        /// Europe/Berlin; overrides the source's.
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// The bridge's key file (default DIR/.pandafest/key).
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
 }
 
 /// What to do with the key.

@@ -32,6 +32,7 @@ pub mod entry;
 pub mod feeds;
 pub mod festival_dir;
 pub mod fetch;
+pub mod import;
 pub mod ingest;
 pub mod materialize;
 pub mod operation;

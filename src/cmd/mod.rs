@@ -3,6 +3,7 @@
 mod archive;
 mod build;
 mod check;
+mod import_schedule;
 mod init;
 mod key;
 mod progress;
@@ -26,5 +27,12 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             name,
             shift,
         } => archive::fork(&source, &into, &name, &shift),
+        Command::ImportSchedule {
+            source,
+            into,
+            format,
+            time_zone,
+            key,
+        } => import_schedule::run(source, into, format, time_zone, key),
     }
 }
