@@ -164,6 +164,20 @@ fn reimport_adds_nothing_and_a_newer_version_updates_and_deletes() {
         (0, 1007, 0)
     );
     assert_eq!(entry_count(&dir), entries);
+    // logs/ is enough: without the local store nothing is published twice.
+    for entry in std::fs::read_dir(dir.join(".pandafest")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("store")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    assert_eq!(import(&real("38c3-schedule.xml"), &dir, None).operations, 0);
+    assert_eq!(entry_count(&dir), entries);
 
     // A newer version: one title changed, one event removed.
     let text = std::fs::read_to_string(real("38c3-schedule.xml")).unwrap();
@@ -617,4 +631,32 @@ fn publish_batch_continues_a_log_and_stores_nothing_when_invalid() {
         "{error}"
     );
     assert_eq!(store.read().entry_count().unwrap(), 40);
+}
+
+#[test]
+fn imports_from_an_http_url_within_the_size_limit() {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let body = std::fs::read(fixture("pentabarf", "schedule.xml")).unwrap();
+    let serve = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let request = server.recv().unwrap();
+            request
+                .respond(tiny_http::Response::from_data(body.clone()))
+                .unwrap();
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}/schedule.xml");
+    let tmp = tempfile::tempdir().unwrap();
+    let summary = import(&url, &tmp.path().join("fest"), Some("Europe/Brussels"));
+    assert_eq!(summary.events, 3);
+    let small = ImportOptions {
+        max_size: 100,
+        ..ImportOptions::new(url.clone(), tmp.path().join("other"))
+    };
+    assert_eq!(
+        import_error(small),
+        format!("{url}: the schedule is larger than the limit of 100 bytes")
+    );
+    serve.join().unwrap();
 }

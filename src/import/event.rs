@@ -5,8 +5,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
+use super::html::markdown;
 use super::schedule::{Item, Problem, event_name, limit_key};
-use super::text::{fit, markdown, one_line};
+use super::text::{fit, one_line};
 use super::time::{local_instant, parse_clock, parse_datetime, parse_duration};
 use crate::operation::{Link, limits};
 

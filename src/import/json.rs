@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use super::ImportError;
 use super::event::{Context, RawEvent};
+use super::html::markdown;
 use super::schedule::{Format, Schedule};
-use super::text::{markdown, one_line};
+use super::text::one_line;
 use super::time::{
     choose_zone, common_day_start, parse_bound, parse_clock, parse_date, parse_datetime,
 };

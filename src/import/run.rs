@@ -152,6 +152,9 @@ pub fn import_schedule(
 
     let created_dir = create_dir(&options.into, &schedule)?;
     let mut dir = FestivalDir::open(&options.into)?;
+    // logs/ is the portable record: what earlier imports published may
+    // only be there (a fresh clone), and it is rewritten below.
+    let logs = dir.ingest_logs(progress("verifying"))?;
     let key_file = options
         .key
         .clone()
@@ -175,6 +178,13 @@ pub fn import_schedule(
     }
 
     let mut notes = schedule.notes.clone();
+    if !logs.is_clean() {
+        notes.push(format!(
+            "{}/logs: {}; `pandafest check` lists the problems",
+            options.into.display(),
+            logs.summary()
+        ));
+    }
     notes.extend(day_notes(&schedule, day_change, &dir.config.day_change));
     let mut skipped = skipped;
     skipped.extend(

@@ -23,21 +23,28 @@ pub fn read_source(source: &str, limit: u64) -> Result<String, ImportError> {
         source_name: source.to_owned(),
         limit,
     };
-    let bytes = if is_url(source) {
-        Fetcher::new(FetchLimits::default())
-            .get(source, limit)
+    // One byte more than the limit is read, to tell "too large" apart.
+    let over = limit.saturating_add(1);
+    let mut bytes = Vec::new();
+    let read = if is_url(source) {
+        let body = Fetcher::new(FetchLimits::default())
+            .reader(source, over)
             .map_err(|e| match e {
                 FetchError::TooLarge { .. } => too_large(),
                 FetchError::Request { reason, .. } => read_error(reason),
-            })?
+            })?;
+        body.take(over).read_to_end(&mut bytes)
     } else {
         let file = std::fs::File::open(source).map_err(|e| read_error(e.to_string()))?;
-        let mut bytes = Vec::new();
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| read_error(e.to_string()))?;
-        bytes
+        file.take(over).read_to_end(&mut bytes)
     };
+    if let Err(e) = read {
+        return Err(if bytes.len() as u64 >= limit {
+            too_large()
+        } else {
+            read_error(e.to_string())
+        });
+    }
     if bytes.len() as u64 > limit {
         return Err(too_large());
     }
