@@ -631,6 +631,34 @@ fn publish_batch_continues_a_log_and_stores_nothing_when_invalid() {
         "{error}"
     );
     assert_eq!(store.read().entry_count().unwrap(), 40);
+
+    // The optional `source` key: at most 200 bytes, not empty.
+    let festival = |source: &str| {
+        Operation::create(Fields::Festival(pandafest::operation::FestivalFields {
+            name: "Camp".into(),
+            description: String::new(),
+            start: "2027-07-16T10:00:00+02:00".into(),
+            end: "2027-07-18T18:00:00+02:00".into(),
+            time_zone: "Europe/Berlin".into(),
+            parent: None,
+            forked_from: None,
+            source: Some(source.to_owned()),
+        }))
+    };
+    let mut publisher = Publisher::new(&mut store, &key);
+    for (source, reason) in [
+        (
+            &"x".repeat(201)[..],
+            "festival_v1 field `source`: 201 bytes, the limit is 200",
+        ),
+        (" ", "festival_v1 field `source`: must not be empty"),
+    ] {
+        let error = publisher.publish_batch(1, &[festival(source)]).unwrap_err();
+        assert!(error.to_string().ends_with(reason), "{error}");
+    }
+    publisher
+        .publish_batch(1, &[festival(&"x".repeat(200))])
+        .unwrap();
 }
 
 #[test]
