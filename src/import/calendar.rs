@@ -249,6 +249,7 @@ impl Reader {
                 None,
             ),
             day: None,
+            all_day,
         };
         fit_item(&mut item, &name, notes);
         Ok(Some((item, gps)))

@@ -140,6 +140,7 @@ impl RawEvent {
             persons: self.persons,
             links: links(self.links, ctx.base_url.as_deref()),
             day: self.day,
+            all_day: false,
         };
         fit_item(&mut item, &name, notes);
         Ok(item)

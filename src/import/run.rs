@@ -13,7 +13,7 @@ use super::existing::scan;
 use super::schedule::{Format, Schedule};
 use super::source::{MAX_SOURCE_SIZE, read_source};
 use super::text::fit;
-use super::time::{format_instant, parse_zone};
+use super::time::{format_instant, local_instant, parse_zone};
 use super::{ImportError, parse_schedule};
 use crate::bundle::write_bundle;
 use crate::entry::{DocumentId, KeyPair, key_path};
@@ -146,9 +146,11 @@ pub fn import_schedule(
             problems: skipped,
         });
     }
-    let festival = festival_fields(&schedule).ok_or_else(|| ImportError::NoDates {
-        source_name: options.source.clone(),
-    })?;
+    if schedule.events.is_empty() && schedule.start.is_none() {
+        return Err(ImportError::NoDates {
+            source_name: options.source.clone(),
+        });
+    }
 
     let created_dir = create_dir(&options.into, &schedule)?;
     let mut dir = FestivalDir::open(&options.into)?;
@@ -161,6 +163,9 @@ pub fn import_schedule(
         .unwrap_or_else(|| key_path(&options.into));
     let key = KeyPair::load(&key_file)?;
     let day_change = dir.config.day_change(&dir.config_path())?;
+    let mut schedule = schedule;
+    move_all_day_events(&mut schedule, day_change);
+    let festival = festival_fields(&schedule).expect("events or a start, checked above");
     let existing = scan(&dir.store, key.public_key())?;
     let model = crate::materialize::materialize(&dir.store)?;
 
@@ -216,6 +221,18 @@ pub fn import_schedule(
         operations,
         day_change,
     })
+}
+
+/// Moves all-day events from local midnight to the day-change time, so
+/// each fills the schedule days of its dates.
+fn move_all_day_events(schedule: &mut Schedule, day_change: NaiveTime) {
+    let zone = schedule.time_zone;
+    let at = |t: chrono::DateTime<chrono::FixedOffset>| {
+        local_instant(t.with_timezone(&zone).date_naive(), day_change, zone)
+    };
+    for item in schedule.events.iter_mut().filter(|e| e.all_day) {
+        (item.start, item.end) = (at(item.start), at(item.end));
+    }
 }
 
 /// The festival: its name, description, zone, and a span that holds the

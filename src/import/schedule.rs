@@ -147,6 +147,10 @@ pub struct Item {
     pub links: Vec<Link>,
     /// The schedule day the source puts it on, if it says.
     pub day: Option<NaiveDate>,
+    /// An all-day event (an iCalendar DATE): it starts and ends at local
+    /// midnight here, and the import moves both to the day-change time so
+    /// it fills its schedule days.
+    pub all_day: bool,
 }
 
 /// Something in the source that could not be imported.
