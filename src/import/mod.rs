@@ -23,6 +23,7 @@ mod apply;
 mod calendar;
 mod event;
 mod existing;
+mod festival;
 mod html;
 mod json;
 mod parse;

@@ -3,22 +3,21 @@
 //! -> sign one batch -> ingest -> write the log bundle.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveTime;
 use indicatif::ProgressBar;
 
 use super::apply::apply;
 use super::existing::scan;
-use super::schedule::{Format, Schedule};
+use super::festival::{create_dir, day_notes, festival_fields, move_all_day_events};
+use super::schedule::Format;
 use super::source::{MAX_SOURCE_SIZE, read_source};
-use super::text::fit;
-use super::time::{format_instant, local_instant, parse_zone};
+use super::time::parse_zone;
 use super::{ImportError, parse_schedule};
 use crate::bundle::write_bundle;
 use crate::entry::{DocumentId, KeyPair, key_path};
-use crate::festival_dir::{CONFIG_FILE, FestivalDir};
-use crate::operation::{FestivalFields, limits};
+use crate::festival_dir::FestivalDir;
 use crate::publish::Publisher;
 use crate::render::days::schedule_day;
 
@@ -221,96 +220,4 @@ pub fn import_schedule(
         operations,
         day_change,
     })
-}
-
-/// Moves all-day events from local midnight to the day-change time, so
-/// each fills the schedule days of its dates.
-fn move_all_day_events(schedule: &mut Schedule, day_change: NaiveTime) {
-    let zone = schedule.time_zone;
-    let at = |t: chrono::DateTime<chrono::FixedOffset>| {
-        local_instant(t.with_timezone(&zone).date_naive(), day_change, zone)
-    };
-    for item in schedule.events.iter_mut().filter(|e| e.all_day) {
-        (item.start, item.end) = (at(item.start), at(item.end));
-    }
-}
-
-/// The festival: its name, description, zone, and a span that holds the
-/// conference's dates and every event. `None` without any date.
-fn festival_fields(schedule: &Schedule) -> Option<FestivalFields> {
-    let starts = schedule
-        .events
-        .iter()
-        .map(|e| e.start)
-        .chain(schedule.start);
-    let ends = schedule.events.iter().map(|e| e.end).chain(schedule.end);
-    let start = starts.min()?;
-    let end = ends.max().unwrap_or(start).max(start);
-    Some(FestivalFields {
-        name: fit(schedule.title.clone(), limits::NAME).0,
-        description: fit(schedule.description.clone(), limits::DESCRIPTION).0,
-        start: format_instant(start, schedule.time_zone),
-        end: format_instant(end, schedule.time_zone),
-        time_zone: schedule.time_zone.name().to_owned(),
-        parent: None,
-        forked_from: None,
-        source: Some(schedule.key.clone()),
-    })
-}
-
-/// Creates `dir` as a festival directory unless it is one, with the
-/// schedule's day change in `pandafest.toml`. Returns whether it did.
-fn create_dir(dir: &Path, schedule: &Schedule) -> Result<bool, ImportError> {
-    if dir.join(CONFIG_FILE).exists() || key_path(dir).exists() {
-        return Ok(false);
-    }
-    FestivalDir::init(dir)?;
-    if let Some(day_change) = schedule.day_change {
-        let path = dir.join(CONFIG_FILE);
-        let io = |source| crate::festival_dir::DirError::Io {
-            path: path.clone(),
-            source,
-        };
-        let config = std::fs::read_to_string(&path).map_err(io)?;
-        let line = format!("day_change = \"{}\"", day_change.format("%H:%M"));
-        std::fs::write(&path, config.replace("day_change = \"04:00\"", &line)).map_err(io)?;
-    }
-    Ok(true)
-}
-
-/// Notes about schedule days: events the day change puts on another day
-/// than the source's, and a source day change the directory does not use.
-fn day_notes(
-    schedule: &Schedule,
-    day_change: NaiveTime,
-    configured: &Option<String>,
-) -> Vec<String> {
-    let mut notes = Vec::new();
-    let moved: Vec<_> = schedule
-        .events
-        .iter()
-        .filter(|e| {
-            e.day
-                .is_some_and(|d| d != schedule_day(e.start, schedule.time_zone, day_change))
-        })
-        .collect();
-    if let Some(first) = moved.first() {
-        notes.push(format!(
-            "{} events fall on another schedule day than in the source with day_change {} (e.g. “{}” at {}, listed on {})",
-            moved.len(),
-            day_change.format("%H:%M"),
-            first.title,
-            format_instant(first.start, schedule.time_zone),
-            first.day.expect("filtered")
-        ));
-    }
-    if let Some(source) = schedule.day_change.filter(|d| *d != day_change) {
-        let now = configured.as_deref().unwrap_or("04:00 (the default)");
-        notes.push(format!(
-            "the schedule's days change at {}, pandafest.toml says {now}: set day_change = \"{}\"",
-            source.format("%H:%M"),
-            source.format("%H:%M")
-        ));
-    }
-    notes
 }
