@@ -1,8 +1,9 @@
 //! The grid of one schedule day: a column per location used that day
 //! (events without a location go to "elsewhere"), a row per 15 minutes.
-//! Events that overlap in one location get lanes side by side. The
-//! stylesheet turns the grid into a list on narrow screens, so items come
-//! in time order.
+//! Events that overlap in one location get lanes side by side. Every row
+//! has the same height (the stylesheet's `--slot`), so an hour is as tall
+//! as any other whatever starts in it. The stylesheet turns the grid into a
+//! list on narrow screens, so items come in time order.
 
 use std::collections::BTreeMap;
 
@@ -52,6 +53,9 @@ pub(super) struct GridItem {
     /// Whether the event appeared in an earlier column already; the list
     /// view shows it once.
     pub repeat: bool,
+    /// Whether the event spans at most two rows (30 minutes): the stylesheet
+    /// puts its time and title on one line.
+    pub short: bool,
     pub style: String,
 }
 
@@ -135,6 +139,7 @@ impl Site<'_> {
                         card: self.event_card(event),
                         place,
                         repeat,
+                        short: row_end - row_start <= 2,
                         style: format!(
                             "grid-column: {}; grid-row: {row_start} / {row_end};",
                             next_column + lane
@@ -165,7 +170,7 @@ impl Site<'_> {
         Grid {
             style: format!(
                 "grid-template-columns: 4rem repeat({}, minmax(10rem, 1fr)); \
-                 grid-template-rows: auto repeat({rows}, minmax(1.4rem, auto));",
+                 grid-template-rows: auto repeat({rows}, var(--slot, 1.75rem));",
                 (next_column - 2).max(1)
             ),
             columns,
