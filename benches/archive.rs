@@ -42,7 +42,11 @@ fn make_site(root: &Path, total: usize) {
         }
     }
     bundle.write(&root.join("logs")).unwrap();
-    std::fs::write(root.join("index.html"), "<!doctype html><title>bench</title>").unwrap();
+    std::fs::write(
+        root.join("index.html"),
+        "<!doctype html><title>bench</title>",
+    )
+    .unwrap();
 }
 
 fn serve(root: PathBuf) -> String {
@@ -67,7 +71,12 @@ fn import(source: &str) -> Duration {
     let source = ArchiveSource::open(source).unwrap();
     let summary = import_archive(&source, into.path(), ProgressBar::hidden()).unwrap();
     let elapsed = started.elapsed();
-    assert_eq!(summary.report.ingested, 10_000, "{:?}", summary.report.lines());
+    assert_eq!(
+        summary.report.ingested,
+        10_000,
+        "{:?}",
+        summary.report.lines()
+    );
     elapsed
 }
 
@@ -84,5 +93,8 @@ fn main() {
     }
     let http = 10_000.0 / http_best.as_secs_f64();
     let dir = 10_000.0 / dir_best.as_secs_f64();
-    println!("http import: {http:.0} entries/s; directory import: {dir:.0} entries/s; ratio: {:.2}", http / dir);
+    println!(
+        "http import: {http:.0} entries/s; directory import: {dir:.0} entries/s; ratio: {:.2}",
+        http / dir
+    );
 }

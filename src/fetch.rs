@@ -77,11 +77,29 @@ impl Fetcher {
     /// Errors: [`FetchError::Request`] for a failed request or an HTTP status
     /// of 400 or more, [`FetchError::TooLarge`] past `limit`.
     pub fn get(&self, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
-        let mut out = Vec::new();
-        self.reader(url, limit)?
-            .read_to_end(&mut out)
-            .map_err(|e| read_error(url, limit, e))?;
-        Ok(out)
+        let response = self.call(url)?;
+        response
+            .into_body()
+            .into_with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => FetchError::TooLarge {
+                    url: url.to_owned(),
+                    limit,
+                },
+                other => FetchError::Request {
+                    url: url.to_owned(),
+                    reason: other.to_string(),
+                },
+            })
+    }
+
+    fn call(&self, url: &str) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
+        self.agent.get(url).call().map_err(|e| FetchError::Request {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })
     }
 
     /// Fetches `url` and returns a reader over its body that fails once more
@@ -104,7 +122,6 @@ impl Fetcher {
             .reader();
         Ok(BodyReader {
             inner: Box::new(reader),
-            url: url.to_owned(),
             limit,
         })
     }
@@ -113,31 +130,20 @@ impl Fetcher {
 /// A response body; its errors name the URL.
 pub struct BodyReader {
     inner: Box<dyn Read + Send>,
-    url: String,
     limit: u64,
 }
 
 impl Read for BodyReader {
+    /// Reads the body; past the limit it fails with "larger than N bytes".
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
-            let error = read_error(&self.url, self.limit, e);
-            std::io::Error::other(error.to_string())
+            let text = e.to_string();
+            if text.to_ascii_lowercase().contains("limit") {
+                std::io::Error::other(format!("the response is larger than {} bytes", self.limit))
+            } else {
+                e
+            }
         })
-    }
-}
-
-fn read_error(url: &str, limit: u64, error: std::io::Error) -> FetchError {
-    let text = error.to_string();
-    if text.contains("limit") || text.contains("too large") || text.contains("BodyExceedsLimit") {
-        FetchError::TooLarge {
-            url: url.to_owned(),
-            limit,
-        }
-    } else {
-        FetchError::Request {
-            url: url.to_owned(),
-            reason: text,
-        }
     }
 }
 
