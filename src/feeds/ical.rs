@@ -1,67 +1,63 @@
-//! iCalendar (RFC 5545) written with the `icalendar` crate, which folds
-//! lines at 75 octets on character boundaries and escapes TEXT values.
+//! iCalendar (RFC 5545) written with the `icalendar` crate, which escapes
+//! TEXT values; lines are folded again by [`super::fold`] at 75 octets.
+
+use std::collections::BTreeMap;
 
 use chrono::Utc;
-use icalendar::{Calendar, Component, Event as VEvent, EventLike, EventStatus};
+use chrono_tz::Tz;
+use icalendar::{Calendar, Component, Event as VEvent, EventLike, EventStatus, Property};
 
-use super::text::{clean_text, markdown_to_text};
+use super::fold::refold;
+use super::select::event_places;
+use super::text::{markdown_to_text, one_line};
 use crate::entry::DocumentId;
-use crate::materialize::{Event, Model};
+use crate::materialize::{Event, Model, RequestState};
 use crate::operation::Location;
 
 /// The product id written into every calendar.
 pub const PRODID: &str = "-//pandafest//pandafest//EN";
 
-/// The live and deleted events of `festival` and its nested festivals, by
-/// start then id.
-pub fn festival_events(model: &Model, festival: DocumentId) -> Vec<&Event> {
-    let mut festivals = vec![festival];
-    let mut next = 0;
-    while next < festivals.len() {
-        if let Some(f) = model.festivals.get(&festivals[next]) {
-            festivals.extend(
-                f.children
-                    .iter()
-                    .filter(|c| !festivals.contains(c))
-                    .copied()
-                    .collect::<Vec<_>>(),
-            );
-        }
-        next += 1;
-    }
-    let mut events: Vec<&Event> = model
-        .events
-        .values()
-        .filter(|e| festivals.contains(&e.festival))
-        .collect();
-    events.sort_by_key(|e| (e.start, e.id));
-    events
-}
-
 /// Writes VCALENDARs for events of one model.
 pub struct CalendarFeed<'a> {
     /// The festival model.
     pub model: &'a Model,
-    /// The site's absolute base URL, for each event's URL property.
+    /// The site's absolute http(s) base URL ending in `/` (see
+    /// [`super::http_base`]), for each event's URL property.
     pub base_url: Option<&'a str>,
+    /// The festival's time zone, announced as `X-WR-TIMEZONE` so that
+    /// calendar apps show the UTC times in it.
+    pub time_zone: Option<Tz>,
+    /// Room names by location, as in `schedule.xml` ([`super::Plan::rooms`]);
+    /// a location not in it is named by its title.
+    pub rooms: BTreeMap<DocumentId, String>,
 }
 
 impl CalendarFeed<'_> {
-    /// A VCALENDAR named `name` with one VEVENT per event. Times are UTC
-    /// (never floating); DTSTAMP is the event's start, so the same logs give
-    /// the same bytes; SEQUENCE counts the event's updates; STATUS is
-    /// CONFIRMED when every requested resource is confirmed, TENTATIVE
-    /// otherwise, CANCELLED for a deleted event.
+    /// A VCALENDAR named `name` with one VEVENT per event, as RFC 5545 text
+    /// with CRLF line ends. Times are UTC (never floating); DTSTAMP is the
+    /// event's start, so the same logs give the same bytes; SEQUENCE counts
+    /// the event's updates; STATUS is CONFIRMED when every requested
+    /// resource is confirmed, TENTATIVE otherwise, CANCELLED for a deleted
+    /// event. LOCATION is the event's room (its first place, see
+    /// [`super::event_places`]), with GEO for a GPS place; RESOURCES lists
+    /// the other requested resources that were not denied. Events the writer cannot express must be left out before
+    /// (see [`super::inexpressible`]).
     pub fn calendar(&self, name: &str, events: &[&Event]) -> String {
+        let name = one_line(name);
         let mut calendar = Calendar::empty();
         calendar.append_property(("VERSION", "2.0"));
         calendar.append_property(("PRODID", PRODID));
         calendar.append_property(("CALSCALE", "GREGORIAN"));
-        calendar.name(&clean_text(name));
+        // The crate writes NAME (RFC 7986) unescaped, X-WR-CALNAME escaped.
+        calendar.append_property(Property::new("NAME", escape_text(&name)));
+        calendar.append_property(Property::new("X-WR-CALNAME", name));
+        if let Some(zone) = self.time_zone {
+            calendar.append_property(Property::new("X-WR-TIMEZONE", zone.name()));
+        }
         for event in events {
             calendar.push(self.vevent(event));
         }
-        calendar.done().to_string()
+        refold(&calendar.done().to_string())
     }
 
     fn vevent(&self, event: &Event) -> VEvent {
@@ -72,7 +68,7 @@ impl CalendarFeed<'_> {
             .starts(event.start.with_timezone(&Utc))
             .ends(event.end.with_timezone(&Utc))
             .sequence(event.version.sequence)
-            .summary(&clean_text(&event.title))
+            .summary(&one_line(&event.title))
             .status(if event.version.deleted {
                 EventStatus::Cancelled
             } else if event.confirmed_percent() == 100 {
@@ -80,39 +76,77 @@ impl CalendarFeed<'_> {
             } else {
                 EventStatus::Tentative
             });
-        let mut description = markdown_to_text(&event.description);
-        if let Some(subtitle) = &event.subtitle {
-            description = format!("{}\n\n{description}", clean_text(subtitle));
-        }
+        let description = description(event);
         if !description.is_empty() {
             vevent.description(&description);
         }
-        if !event.tags.is_empty() {
-            vevent.categories(event.tags.iter().map(|t| clean_text(t)));
+        let tags: Vec<String> = event
+            .tags
+            .iter()
+            .map(|t| one_line(t))
+            .filter(|t| !t.is_empty())
+            .collect();
+        if !tags.is_empty() {
+            vevent.categories(tags);
         }
-        let places: Vec<_> = event
+        let places = event_places(self.model, event);
+        if let Some(place) = places.first() {
+            let name = self
+                .rooms
+                .get(&place.id)
+                .cloned()
+                .unwrap_or_else(|| one_line(&place.title));
+            vevent.location(&name);
+        }
+        let place = places.first().map(|p| p.id);
+        let resources: Vec<String> = event
             .requests
             .iter()
+            .filter(|r| r.state != RequestState::Denied && Some(r.resource) != place)
             .filter_map(|r| self.model.resources.get(&r.resource))
-            .filter(|r| r.location.is_some())
+            .map(|r| one_line(&r.title))
+            .filter(|t| !t.is_empty())
             .collect();
-        if !places.is_empty() {
-            let names: Vec<String> = places.iter().map(|p| clean_text(&p.title)).collect();
-            vevent.location(&names.join(", "));
+        if !resources.is_empty() {
+            vevent.resources(resources);
         }
-        if let Some((lat, lon)) = places.iter().find_map(|p| match p.location {
+        if let Some((lat, lon)) = places.first().and_then(|p| match p.location {
             Some(Location::Gps { lat, lon }) => Some((lat, lon)),
             _ => None,
         }) {
             vevent.add_property("GEO", format!("{lat:.6};{lon:.6}"));
         }
         if let Some(base) = self.base_url {
-            vevent.url(&format!(
-                "{}/events/{}/",
-                base.trim_end_matches('/'),
-                event.id
-            ));
+            vevent.url(&format!("{base}events/{}/", event.id));
         }
         vevent.done()
     }
 }
+
+/// The plain-text DESCRIPTION: subtitle, abstract and description, each
+/// Markdown flattened, separated by blank lines.
+fn description(event: &Event) -> String {
+    let parts = [
+        event.subtitle.as_deref().map(one_line),
+        event.summary.as_deref().map(markdown_to_text),
+        Some(markdown_to_text(&event.description)),
+    ];
+    parts
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// RFC 5545 §3.3.11 TEXT escaping: backslash, comma, semicolon, newline.
+pub fn escape_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(',', "\\,")
+        .replace(';', "\\;")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+#[path = "ical_tests.rs"]
+mod tests;

@@ -1,45 +1,30 @@
-//! Feeds that calendars and festival apps read: iCalendar (RFC 5545).
+//! Feeds that calendars and festival apps read: iCalendar (RFC 5545) per
+//! festival, location, person and event, and the frab/pretalx "Fahrplan"
+//! exports `schedule.xml` (C3VOC XSD) and `schedule.json` (v1 JSON schema).
 
+#[cfg(test)]
+mod fixture;
+mod fold;
 mod ical;
+mod parts;
+mod plan;
+mod schedule_json;
+mod schedule_xml;
+mod select;
+mod slot;
 mod text;
+mod write;
 
-pub use ical::{CalendarFeed, festival_events};
-pub use text::{clean_text, markdown_to_text};
-
-use crate::entry::DocumentId;
-use crate::materialize::Model;
-use crate::render::{Output, OutputError};
-
-/// Writes `calendar.ics` (the festival and its sub-festivals) and
-/// `events/<id>.ics` for every event, deleted ones included (STATUS
-/// CANCELLED), into `output`.
-///
-/// `base_url` makes the URL property of each event absolute; without it the
-/// property is left out, since RFC 5545 wants an absolute URI.
-///
-/// Errors: [`OutputError`] if a file cannot be written.
-pub fn write_feeds(
-    model: &Model,
-    festival: DocumentId,
-    base_url: Option<&str>,
-    output: &mut Output,
-) -> Result<(), OutputError> {
-    let Some(root) = model.festivals.get(&festival) else {
-        return Ok(());
-    };
-    let feed = CalendarFeed { model, base_url };
-    let events = festival_events(model, festival);
-    let live: Vec<_> = events
-        .iter()
-        .copied()
-        .filter(|e| !e.version.deleted)
-        .collect();
-    output.write("calendar.ics", feed.calendar(&root.name, &live))?;
-    for event in events {
-        output.write(
-            &format!("events/{}.ics", event.id),
-            feed.calendar(&event.title, &[event]),
-        )?;
-    }
-    Ok(())
-}
+pub use fold::{fold_line, refold};
+pub use ical::{CalendarFeed, PRODID, escape_text};
+pub use parts::ELSEWHERE;
+pub use plan::{Day, Plan, Room};
+pub use schedule_json::schedule_json;
+pub use schedule_xml::{MAX_XML_DURATION_MINUTES, schedule_xml};
+pub use select::{
+    event_places, festival_events, festival_tree, inexpressible, inexpressible_time,
+    location_events, person_events, site_locations,
+};
+pub use slot::{PlanPerson, Slot};
+pub use text::{clean_text, http_base, markdown_to_text, one_line, slugify, uri_escape};
+pub use write::write_feeds;

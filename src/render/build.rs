@@ -96,8 +96,7 @@ pub fn build_site(
     let bar = progress("rendering");
     let pages = render_with(&model, &settings, &mut output, &bar).map_err(failed)?;
     bar.finish_and_clear();
-    crate::feeds::write_feeds(&model, festival, settings.base_url.as_deref(), &mut output)
-        .map_err(|e| failed(e.into()))?;
+    crate::feeds::write_feeds(&model, &settings, &mut output).map_err(|e| failed(e.into()))?;
     let site_dir = output.dir().expect("a disk output has a directory");
     let site = SiteRecord {
         generator: SiteRecord::this_generator(),

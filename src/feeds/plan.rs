@@ -1,0 +1,217 @@
+//! A festival's schedule in the shape of the frab/pretalx "Fahrplan":
+//! conference, days with day-change boundaries, rooms and events. Both
+//! `schedule.xml` and `schedule.json` are written from it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use super::parts::{event_ids, local_instant, room_names, timeslot_minutes};
+use super::select::{event_places, inexpressible_time};
+use super::slot::{Slot, slot};
+use super::text::{one_line, slugify};
+use crate::entry::DocumentId;
+use crate::materialize::{Event, Festival, Model};
+use crate::render::days::{days_between, schedule_day};
+
+/// Festival days are listed even without events when the festival spans at
+/// most this many days; longer festivals list only the days with events.
+const MAX_LISTED_DAYS: usize = 366;
+
+/// A schedule ready to be written as `schedule.xml` or `schedule.json`.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The festival's name, on one line.
+    pub title: String,
+    /// A slug of the name, `[a-z0-9_]{4,}`: it passes both schemas and
+    /// starts every event slug.
+    pub acronym: String,
+    /// The festival start in its time zone (see [`Plan::stamp`]).
+    pub start: DateTime<Tz>,
+    /// The festival end.
+    pub end: DateTime<Tz>,
+    /// The festival's IANA time zone: local times and days follow it.
+    pub time_zone: Tz,
+    /// The largest of 60, 30, 15, 10, 5 or 1 minutes that divides every
+    /// start (local) and duration.
+    pub timeslot_minutes: i64,
+    /// The site's http(s) base URL ending in `/`, when known.
+    pub base_url: Option<String>,
+    /// A digest of the festival and event versions: it changes whenever
+    /// the schedule does, so apps know to reload.
+    pub version: String,
+    /// Every room used, by name; the room of events without a location last.
+    pub rooms: Vec<Room>,
+    /// The tracks used, sorted.
+    pub tracks: Vec<String>,
+    /// The schedule days, by date.
+    pub days: Vec<Day>,
+}
+
+/// A room: a location, or the room of events without one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Room {
+    /// Its name, unique in the plan.
+    pub name: String,
+    /// UUIDv5 of `pandafest:location:<id>`.
+    pub guid: Uuid,
+    /// The location, `None` for the room of events without one.
+    pub location: Option<DocumentId>,
+}
+
+/// One schedule day: from the day change (local) to the next one.
+#[derive(Clone, Debug)]
+pub struct Day {
+    /// 1 for the first day.
+    pub index: u32,
+    /// The local date the day starts on.
+    pub date: NaiveDate,
+    /// The day change that starts it.
+    pub start: DateTime<Tz>,
+    /// The next day change.
+    pub end: DateTime<Tz>,
+    /// Rooms with events that day, in plan order: index into
+    /// [`Plan::rooms`], and the events by start then id.
+    pub rooms: Vec<(usize, Vec<Slot>)>,
+}
+
+impl Plan {
+    /// The plan of `festival` from `events` (live events the feeds can
+    /// express, see [`super::inexpressible`]); days start at `day_change`
+    /// local time; `base_url` is an http(s) URL ending in `/`.
+    pub fn new(
+        model: &Model,
+        festival: &Festival,
+        events: &[&Event],
+        day_change: NaiveTime,
+        base_url: Option<&str>,
+    ) -> Plan {
+        let zone = festival.time_zone;
+        let title = one_line(&festival.name);
+        let acronym = acronym(
+            &title,
+            festival.start.with_timezone(&zone).format("%Y").to_string(),
+        );
+        let rooms = room_names(model, festival.id, events);
+        let ids = event_ids(events);
+        let mut day_dates: BTreeSet<NaiveDate> =
+            festival_days(festival, day_change).into_iter().collect();
+        let mut by_day: BTreeMap<NaiveDate, Vec<(usize, Slot)>> = BTreeMap::new();
+        for (event, id) in events.iter().zip(&ids) {
+            let day = schedule_day(event.start, zone, day_change);
+            day_dates.insert(day);
+            let place = event_places(model, event).first().map(|p| p.id);
+            let room = rooms
+                .iter()
+                .position(|(location, _)| *location == place)
+                .expect("every place has a room");
+            let name = &rooms[room].1.name;
+            let slot = slot(model, event, *id, &acronym, name, base_url, zone);
+            by_day.entry(day).or_default().push((room, slot));
+        }
+        if day_dates.is_empty() {
+            day_dates.insert(schedule_day(festival.start, zone, day_change));
+        }
+        let days = day_dates
+            .into_iter()
+            .enumerate()
+            .map(|(i, date)| {
+                let mut day_rooms: Vec<(usize, Vec<Slot>)> = Vec::new();
+                let mut slots = by_day.remove(&date).unwrap_or_default();
+                // Stable: events keep their order (start, then id) per room.
+                slots.sort_by_key(|(room, _)| *room);
+                for (room, slot) in slots {
+                    match day_rooms.last_mut() {
+                        Some((r, list)) if *r == room => list.push(slot),
+                        _ => day_rooms.push((room, vec![slot])),
+                    }
+                }
+                Day {
+                    index: i as u32 + 1,
+                    date,
+                    start: local_instant(zone, date, day_change),
+                    end: local_instant(zone, date.succ_opt().unwrap_or(date), day_change),
+                    rooms: day_rooms,
+                }
+            })
+            .collect::<Vec<_>>();
+        let all: Vec<&Slot> = days
+            .iter()
+            .flat_map(|d| d.rooms.iter().flat_map(|(_, s)| s))
+            .collect();
+        let mut tracks: Vec<String> = all.iter().filter_map(|s| s.track.clone()).collect();
+        tracks.sort();
+        tracks.dedup();
+        let mut digest = blake3::Hasher::new();
+        digest.update(&festival.version.id.0);
+        for event in events {
+            digest.update(&event.version.id.0);
+        }
+        let start = match inexpressible_time(festival.start, zone) {
+            None => festival.start.with_timezone(&zone),
+            Some(_) => days[0].start,
+        };
+        let end = match inexpressible_time(festival.end, zone) {
+            None => festival.end.with_timezone(&zone),
+            Some(_) => days[days.len() - 1].end,
+        };
+        Plan {
+            title,
+            acronym,
+            start,
+            end,
+            time_zone: zone,
+            timeslot_minutes: timeslot_minutes(&all),
+            base_url: base_url.map(str::to_owned),
+            version: digest.finalize().to_hex()[..16].to_owned(),
+            rooms: rooms.into_iter().map(|(_, room)| room).collect(),
+            tracks,
+            days,
+        }
+    }
+
+    /// `at` as an ISO 8601 / RFC 3339 time with its offset in the festival
+    /// zone (`2027-07-16T18:00:00+02:00`), or in UTC (`…Z`) when that
+    /// offset is not a whole number of minutes.
+    pub fn stamp(at: DateTime<Tz>) -> String {
+        match inexpressible_time(at.fixed_offset(), at.timezone()) {
+            None => at.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            Some(_) => at.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        }
+    }
+
+    /// Every event of the plan, by day, room, then start.
+    pub fn slots(&self) -> impl Iterator<Item = &Slot> {
+        self.days
+            .iter()
+            .flat_map(|d| d.rooms.iter().flat_map(|(_, slots)| slots))
+    }
+}
+
+/// `[a-z0-9_]` only, 4 to 40 characters: the name's slug, with the year
+/// appended when it is shorter than 4.
+fn acronym(title: &str, year: String) -> String {
+    let slug = slugify(title, '_', 40);
+    match slug.len() {
+        0 => format!("festival_{year}"),
+        1..=3 => format!("{slug}_{year}"),
+        _ => slug,
+    }
+}
+
+/// The festival's schedule days, unless it spans more than
+/// [`MAX_LISTED_DAYS`] or a time the feeds cannot express.
+fn festival_days(festival: &Festival, day_change: NaiveTime) -> Vec<NaiveDate> {
+    let zone = festival.time_zone;
+    if inexpressible_time(festival.start, zone).is_some()
+        || inexpressible_time(festival.end, zone).is_some()
+    {
+        return Vec::new();
+    }
+    if (festival.end - festival.start).num_days() > MAX_LISTED_DAYS as i64 {
+        return Vec::new();
+    }
+    days_between(festival.start, festival.end, zone, day_change)
+}
