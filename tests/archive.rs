@@ -145,6 +145,28 @@ fn full_cycle_over_http() {
     assert_eq!(model.events.len(), 66);
     let index = std::fs::read_to_string(fork_dir.join("public/index.html")).unwrap();
     assert!(index.contains("Lanternwick Lake Camp 2028"));
+    // The site says where it came from, and the original's pages stay
+    // reachable inside it, outside the new schedule.
+    let original_page = format!("festivals/{}/index.html", fork.source_festival);
+    assert!(index.contains("Forked from"), "{index}");
+    assert!(index.contains(&original_page));
+    assert!(index.contains(&format!("{url}\" rel=")) || index.contains("original archive"));
+    assert!(fork_dir.join("public").join(&original_page).is_file());
+    let original_event = model
+        .events
+        .values()
+        .find(|e| e.derived_from.is_none() && e.festival == fork.source_festival)
+        .unwrap();
+    assert!(
+        fork_dir
+            .join(format!("public/events/{}/index.html", original_event.id))
+            .is_file()
+    );
+    let schedule = std::fs::read_to_string(fork_dir.join("public/schedule/index.html")).unwrap();
+    assert!(
+        !schedule.contains("schedule/2027-"),
+        "the original's days are not in the new schedule"
+    );
 }
 
 fn dir_key(dir: &Path) -> pandafest::entry::PublicKey {

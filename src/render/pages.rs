@@ -154,15 +154,24 @@ impl Pages<'_, '_> {
     /// The events of `festivals` grouped by schedule day; `limit` caps each day.
     pub fn day_lists(&self, festivals: &[&Festival], limit: usize) -> Vec<DayList> {
         let site = self.site;
+        let archived = |day: &chrono::NaiveDate| !site.days.contains_key(day);
         site.days
             .iter()
+            .chain(site.archive_days.iter().filter(|(day, _)| archived(day)))
             .filter_map(|(day, events)| {
                 let events: Vec<_> = events
                     .iter()
                     .filter(|e| festivals.iter().any(|f| f.id == e.festival))
                     .collect();
+                // Days of the festival this one was forked from have no
+                // schedule page here: they link to their festival's page.
+                let link = if archived(day) {
+                    Link::new(festival_path(&festivals[0].id), site.day_label(*day))
+                } else {
+                    Link::new(day_path(*day), site.day_label(*day))
+                };
                 (!events.is_empty()).then(|| DayList {
-                    link: Link::new(day_path(*day), site.day_label(*day)),
+                    link,
                     short: site.day_link(*day).text,
                     count: events.len(),
                     more: events.len().saturating_sub(limit),
@@ -176,8 +185,14 @@ impl Pages<'_, '_> {
             .collect()
     }
 
+    /// The site's festivals, without the one it was forked from.
     fn all_festivals(&self) -> Vec<&Festival> {
-        self.site.festivals.iter().map(|(f, _)| *f).collect()
+        self.site
+            .festivals
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(|f| !self.site.archived.contains(&f.id))
+            .collect()
     }
 
     /// `index.html`: the festival overview.
@@ -202,6 +217,7 @@ impl Pages<'_, '_> {
                 .festivals
                 .iter()
                 .skip(1)
+                .filter(|(f, _)| !site.archived.contains(&f.id))
                 .map(|(f, depth)| TreeItem {
                     link: site.festival_link(f),
                     dates: site.festival_view(f).dates,

@@ -47,6 +47,25 @@ pub fn root_prefix(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }
 
+/// `root` and its nested festivals, depth first, with their depth.
+fn festival_tree<'m>(model: &'m Model, root: &'m Festival) -> Vec<(&'m Festival, usize)> {
+    let mut festivals = Vec::new();
+    let mut stack = vec![(root, 0usize)];
+    let mut seen = BTreeSet::new();
+    while let Some((festival, depth)) = stack.pop() {
+        if !seen.insert(festival.id) {
+            continue;
+        }
+        festivals.push((festival, depth));
+        for child in festival.children.iter().rev() {
+            if let Some(child) = model.festivals.get(child) {
+                stack.push((child, depth + 1));
+            }
+        }
+    }
+    festivals
+}
+
 /// The festival tree of the site and everything offered at it.
 pub(super) struct Site<'m> {
     pub model: &'m Model,
@@ -67,6 +86,12 @@ pub(super) struct Site<'m> {
     pub resources: BTreeMap<DocumentId, &'m Resource>,
     /// Live events by schedule day.
     pub days: BTreeMap<NaiveDate, Vec<&'m Event>>,
+    /// Live events of the festival this one was forked from, by schedule
+    /// day: their festival and event pages stay reachable in the fork's
+    /// site, outside its schedule.
+    pub archive_days: BTreeMap<NaiveDate, Vec<&'m Event>>,
+    /// The festivals of that original.
+    pub archived: BTreeSet<DocumentId>,
     /// Everyone with a person page.
     pub people: BTreeSet<PublicKey>,
 }
@@ -74,20 +99,18 @@ pub(super) struct Site<'m> {
 impl<'m> Site<'m> {
     /// Works out the scope of the site of `root`.
     pub fn new(model: &'m Model, settings: &'m RenderSettings, root: &'m Festival) -> Site<'m> {
-        let mut festivals = Vec::new();
-        let mut stack = vec![(root, 0usize)];
-        let mut seen = BTreeSet::new();
-        while let Some((festival, depth)) = stack.pop() {
-            if !seen.insert(festival.id) {
-                continue;
-            }
-            festivals.push((festival, depth));
-            for child in festival.children.iter().rev() {
-                if let Some(child) = model.festivals.get(child) {
-                    stack.push((child, depth + 1));
-                }
-            }
-        }
+        let mut festivals = festival_tree(model, root);
+        let mut seen: BTreeSet<DocumentId> = festivals.iter().map(|(f, _)| f.id).collect();
+        let archived: Vec<(&Festival, usize)> = root
+            .forked_from
+            .as_ref()
+            .and_then(|f| model.festivals.get(&f.festival))
+            .map(|original| festival_tree(model, original))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(f, _)| !seen.contains(&f.id))
+            .collect();
+        let archived_ids: BTreeSet<DocumentId> = archived.iter().map(|(f, _)| f.id).collect();
         let mut events: Vec<&Event> = model
             .events
             .values()
@@ -99,6 +122,17 @@ impl<'m> Site<'m> {
             .copied()
             .filter(|e| !e.version.deleted)
             .collect();
+        let mut archive_days: BTreeMap<NaiveDate, Vec<&Event>> = BTreeMap::new();
+        let mut archived_events: Vec<&Event> = model
+            .events
+            .values()
+            .filter(|e| archived_ids.contains(&e.festival))
+            .collect();
+        archived_events.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        for event in archived_events.iter().filter(|e| !e.version.deleted) {
+            let day = schedule_day(event.start, root.time_zone, settings.day_change);
+            archive_days.entry(day).or_default().push(event);
+        }
         let mut resources: BTreeMap<DocumentId, &Resource> = model
             .resources
             .values()
@@ -116,6 +150,9 @@ impl<'m> Site<'m> {
             let day = schedule_day(event.start, zone, settings.day_change);
             days.entry(day).or_default().push(event);
         }
+        festivals.extend(archived);
+        seen.extend(archived_ids.iter().copied());
+        events.extend(archived_events);
         let mut people: BTreeSet<PublicKey> = model.people.keys().copied().collect();
         people.extend(events.iter().map(|e| e.author));
         people.extend(resources.values().map(|r| r.owner));
@@ -131,6 +168,8 @@ impl<'m> Site<'m> {
             live,
             resources,
             days,
+            archive_days,
+            archived: archived_ids,
             people,
         }
     }

@@ -15,6 +15,7 @@ use super::markdown::escape;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    ("forked.html", include_str!("../../templates/forked.html")),
     ("index.html", include_str!("../../templates/index.html")),
     (
         "schedule.html",

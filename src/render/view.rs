@@ -73,6 +73,8 @@ pub(super) struct FestivalView {
 pub(super) struct ForkedView {
     pub festival: String,
     pub archive_url: Option<String>,
+    /// The original festival's page inside this site, when its logs are here.
+    pub page: Option<Link>,
 }
 
 /// The place of a location.
@@ -224,6 +226,12 @@ impl Site<'_> {
             forked_from: festival.forked_from.as_ref().map(|f| ForkedView {
                 festival: f.festival.to_hex(),
                 archive_url: f.archive_url.as_deref().and_then(external),
+                page: self
+                    .model
+                    .festivals
+                    .get(&f.festival)
+                    .filter(|original| self.festival_ids.contains(&original.id))
+                    .map(|original| self.festival_link(original)),
             }),
             withdrawn: festival.version.deleted,
         }
