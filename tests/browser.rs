@@ -5,6 +5,8 @@
 //! Without `/usr/bin/chromium` the test prints a note and passes, except on
 //! CI (the `CI` variable is set), where it fails.
 
+mod common;
+
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -35,24 +37,6 @@ const BAD_MARKERS: &[&str] = &[
 /// `--vmodule=file_url_loader_factory=1`); a missing file is not logged as
 /// an error, so each one is checked on disk.
 const LOAD_MARKER: &str = "FileURLLoader::Start: ";
-
-/// Copies a festival directory without its local state and built site.
-fn copy_festival(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let first = rel.components().next().map(|c| c.as_os_str().to_owned());
-        if first.is_some_and(|c| c == ".pandafest" || c == "public") {
-            continue;
-        }
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// What Chromium printed for one page.
 struct Visit {
@@ -219,7 +203,7 @@ fn pages_load_without_errors() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let festival = tmp.path().join("festival");
-    copy_festival(
+    common::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival"),
         &festival,
     );

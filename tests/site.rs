@@ -2,6 +2,8 @@
 //! directories and checks the site: every page kind, links, determinism,
 //! and that no script from log content survives.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,24 +17,6 @@ fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival")
 }
 
-/// Copies a festival directory without its local state and built site.
-fn copy_festival(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let first = rel.components().next().map(|c| c.as_os_str().to_owned());
-        if first.is_some_and(|c| c == ".pandafest" || c == "public") {
-            continue;
-        }
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn build(festival: &Path, out: &Path) -> BuildSummary {
     let mut dir = FestivalDir::open(festival).unwrap();
     build_site(&mut dir, out, |_| ProgressBar::hidden()).unwrap()
@@ -42,7 +26,7 @@ fn build(festival: &Path, out: &Path) -> BuildSummary {
 fn build_sample() -> (TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let festival = tmp.path().join("festival");
-    copy_festival(&sample_dir(), &festival);
+    common::copy_dir(&sample_dir(), &festival);
     let site = tmp.path().join("site");
     let summary = build(&festival, &site);
     assert!(
