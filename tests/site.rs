@@ -460,3 +460,25 @@ fn calendar_snapshot() {
     assert!(!ics.replace("\r\n", "").contains('\n'), "a bare LF");
     insta::assert_snapshot!("calendar_ics", ics);
 }
+
+#[test]
+fn a_location_has_one_page_and_its_resource_url_points_there() {
+    let (_tmp, site) = build_sample();
+    let locations = dirs_under(&site, "locations");
+    assert!(locations.len() >= 4);
+    for dir in locations {
+        let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let page = format!("../../locations/{id}/index.html");
+        let full = fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(full.contains("Bookings"), "{id}: the location page");
+        let pointer =
+            fs::read_to_string(site.join("resources").join(&id).join("index.html")).unwrap();
+        assert!(
+            pointer.contains(&format!(
+                "<meta http-equiv=\"refresh\" content=\"0; url={page}\">"
+            )) && pointer.contains(&format!("<a href=\"{page}\">")),
+            "{id}: resources/{id}/ points to the location page"
+        );
+        assert!(!pointer.contains("Bookings"), "{id}: not a second copy");
+    }
+}

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
 
 use super::model::{Event, Festival, Model, Person, Resource, Version};
 use crate::entry::{DocumentId, OperationId, PublicKey};
@@ -35,19 +36,27 @@ fn time(text: &str) -> DateTime<FixedOffset> {
 
 /// Groups operations by document and builds the model's documents.
 pub(super) fn build(operations: Vec<StoredOperation>, model: &mut Model) -> Documents {
-    let mut by_document: BTreeMap<DocumentId, Vec<Step>> = BTreeMap::new();
-    for op in operations {
-        match decode_operation(&op.payload) {
-            Ok(operation) => by_document.entry(op.document).or_default().push(Step {
+    // Decoding is most of the work here, and each payload stands alone.
+    let decoded: Vec<_> = operations
+        .into_par_iter()
+        .map(|op| {
+            let step = decode_operation(&op.payload).map(|operation| Step {
                 id: op.id,
                 author: op.author,
                 position: (op.log_id, op.seq_num),
                 operation,
-            }),
-            Err(e) => model.notes.push(format!("operation {}: {e}", op.id)),
+            });
+            (op.id, op.document, op.author, step)
+        })
+        .collect();
+    let mut by_document: BTreeMap<DocumentId, Vec<Step>> = BTreeMap::new();
+    for (id, document, author, step) in decoded {
+        match step {
+            Ok(step) => by_document.entry(document).or_default().push(step),
+            Err(e) => model.notes.push(format!("operation {id}: {e}")),
         }
-        model.people.entry(op.author).or_insert_with(|| Person {
-            key: op.author,
+        model.people.entry(author).or_insert_with(|| Person {
+            key: author,
             display_name: None,
             bio: None,
         });
@@ -72,13 +81,19 @@ pub(super) fn build(operations: Vec<StoredOperation>, model: &mut Model) -> Docu
             deleted: last.operation.action == Action::Delete,
         };
         let author = steps[0].author;
-        let Some((fields_at, fields)) = steps
-            .iter()
-            .rev()
-            .find_map(|s| s.operation.fields.as_ref().map(|f| (s.position, f.clone())))
-        else {
+        let Some(at) = steps.iter().rposition(|s| s.operation.fields.is_some()) else {
             continue;
         };
+        let fields_at = steps[at].position;
+        // An event's versions, read before its current fields move out.
+        let versions: BTreeMap<OperationId, Timeframe> = steps
+            .iter()
+            .filter_map(|s| match &s.operation.fields {
+                Some(Fields::Event(v)) => Some((s.id, (time(&v.start), time(&v.end)))),
+                _ => None,
+            })
+            .collect();
+        let fields = steps[at].operation.fields.take().expect("found above");
         match fields {
             Fields::Festival(f) => {
                 model.festivals.insert(
@@ -129,13 +144,6 @@ pub(super) fn build(operations: Vec<StoredOperation>, model: &mut Model) -> Docu
                 );
             }
             Fields::Event(f) => {
-                let versions = steps
-                    .iter()
-                    .filter_map(|s| match &s.operation.fields {
-                        Some(Fields::Event(v)) => Some((s.id, (time(&v.start), time(&v.end)))),
-                        _ => None,
-                    })
-                    .collect();
                 documents.event_versions.insert(document, versions);
                 model.events.insert(
                     document,

@@ -93,10 +93,12 @@ pub fn build_site(
         templates_dir,
     };
     let mut output = Output::disk(out).map_err(|e| failed(e.into()))?;
+    // The feeds first: their memory peak is the largest of the build, and
+    // the pages, rendered on all threads, would add theirs to it.
+    crate::feeds::write_feeds(&model, &settings, &mut output).map_err(|e| failed(e.into()))?;
     let bar = progress("rendering");
     let pages = render_with(&model, &settings, &mut output, &bar).map_err(failed)?;
     bar.finish_and_clear();
-    crate::feeds::write_feeds(&model, &settings, &mut output).map_err(|e| failed(e.into()))?;
     let site_dir = output.dir().expect("a disk output has a directory");
     let site = SiteRecord {
         generator: SiteRecord::this_generator(),

@@ -8,6 +8,7 @@ use super::markdown;
 use super::pages::Pages;
 use super::site::{event_path, location_path, person_path, resource_path};
 use super::view::{EventCard, Link, ResourceView, StateView, external};
+use crate::entry::PublicKey;
 use crate::materialize::{Event, Resource};
 
 #[derive(Serialize)]
@@ -26,8 +27,8 @@ struct RequestView {
 }
 
 #[derive(Serialize)]
-struct EventPage {
-    card: EventCard,
+struct EventPage<'c> {
+    card: &'c EventCard,
     zone: String,
     day: Link,
     festival: Link,
@@ -58,39 +59,42 @@ struct ResourcePage {
 }
 
 #[derive(Serialize)]
-struct PersonPage {
+struct PersonPage<'c> {
     name: String,
     key: String,
     has_profile: bool,
     bio: String,
     offers: Vec<ResourceView>,
-    hosts: Vec<EventCard>,
+    hosts: Vec<&'c EventCard>,
     festivals: Vec<Link>,
 }
 
-impl Pages<'_, '_> {
-    /// `events/<id>/index.html` for every event, deleted ones included.
-    pub fn events(&mut self) -> Result<(), RenderError> {
-        let site = self.site;
-        for event in &site.events {
-            let page = self.event_page(event);
-            self.write(
-                &event_path(&event.id),
-                "event.html",
-                &event.title,
-                "schedule",
-                &page,
-            )?;
-        }
-        Ok(())
+/// Where a location's page is: the page under `resources/` of a location
+/// only points there.
+#[derive(Serialize)]
+struct RedirectPage {
+    url: String,
+}
+
+impl Pages<'_, '_, '_> {
+    /// `events/<id>/index.html`: an event, deleted or not.
+    pub fn event(&self, event: &Event) -> Result<(), RenderError> {
+        let page = self.event_page(event);
+        self.write(
+            &event_path(&event.id),
+            "event.html",
+            &event.title,
+            "schedule",
+            &page,
+        )
     }
 
-    fn event_page(&self, event: &Event) -> EventPage {
+    fn event_page(&self, event: &Event) -> EventPage<'_> {
         let site = self.site;
         let zone = site.zone_of(&event.festival);
         let day = site.day_of(event);
         EventPage {
-            card: site.event_card(event),
+            card: self.card(event),
             zone: format!("{} ({})", zone.name(), zone_abbreviation(event.start, zone)),
             day: Link::new(
                 if event.version.deleted {
@@ -148,31 +152,22 @@ impl Pages<'_, '_> {
         }
     }
 
-    /// `resources/<id>/index.html` for every resource, and
-    /// `locations/<id>/index.html` for those with a place.
-    pub fn resources(&mut self) -> Result<(), RenderError> {
-        let site = self.site;
-        for resource in site.resources.values() {
-            let page = self.resource_page(resource);
-            let title = resource.title.as_str();
-            if resource.location.is_some() {
-                self.write(
-                    &location_path(&resource.id),
-                    "resource.html",
-                    title,
-                    "resources",
-                    &page,
-                )?;
-            }
-            self.write(
-                &resource_path(&resource.id),
-                "resource.html",
-                title,
-                "resources",
-                &page,
-            )?;
+    /// `resources/<id>/index.html` of a resource. A location's page is
+    /// `locations/<id>/index.html`; its `resources/<id>/index.html` only
+    /// points there, so that both URLs work. Returns the number of pages.
+    pub fn resource(&self, resource: &Resource) -> Result<usize, RenderError> {
+        let page = self.resource_page(resource);
+        let title = resource.title.as_str();
+        let path = resource_path(&resource.id);
+        if resource.location.is_none() {
+            self.write(&path, "resource.html", title, "resources", &page)?;
+            return Ok(1);
         }
-        Ok(())
+        let location = location_path(&resource.id);
+        self.write(&location, "resource.html", title, "resources", &page)?;
+        let redirect = RedirectPage { url: location };
+        self.write(&path, "redirect.html", title, "resources", &redirect)?;
+        Ok(2)
     }
 
     fn resource_page(&self, resource: &Resource) -> ResourcePage {
@@ -192,7 +187,10 @@ impl Pages<'_, '_> {
                     let event = site.model.events.get(&b.event);
                     BookingView {
                         event: site.event_link(&b.event),
-                        when: event.map_or_else(String::new, |e| site.event_card(e).when),
+                        when: event.map_or_else(String::new, |e| match self.cards.get(&e.id) {
+                            Some(card) => card.when.clone(),
+                            None => site.event_card(e).when,
+                        }),
                         state: site.state_view(&b.state),
                         note: event
                             .and_then(|e| e.requests.iter().find(|r| r.resource == resource.id))
@@ -203,46 +201,45 @@ impl Pages<'_, '_> {
         }
     }
 
-    /// `people/<public-key>/index.html` for everyone.
-    pub fn people(&mut self) -> Result<(), RenderError> {
+    /// `people/<public-key>/index.html` of one person.
+    pub fn person(&self, key: &PublicKey) -> Result<(), RenderError> {
         let site = self.site;
-        for key in &site.people {
-            let person = site.model.people.get(key);
-            let page = PersonPage {
-                name: site.person_name(key),
-                key: key.to_hex(),
-                has_profile: person.is_some_and(|p| p.display_name.is_some()),
-                bio: person
-                    .and_then(|p| p.bio.as_deref())
-                    .map(markdown::plain_to_html)
-                    .unwrap_or_default(),
-                offers: site
-                    .resources
-                    .values()
-                    .filter(|r| r.owner == *key)
-                    .map(|r| site.resource_view(r))
-                    .collect(),
-                hosts: site
-                    .live
-                    .iter()
-                    .filter(|e| e.author == *key)
-                    .map(|e| site.event_card(e))
-                    .collect(),
-                festivals: site
-                    .festivals
-                    .iter()
-                    .filter(|(f, _)| f.author == *key)
-                    .map(|(f, _)| site.festival_link(f))
-                    .collect(),
-            };
-            self.write(
-                &person_path(key),
-                "person.html",
-                &page.name.clone(),
-                "people",
-                &page,
-            )?;
-        }
-        Ok(())
+        let person = site.model.people.get(key);
+        let page = PersonPage {
+            name: site.person_name(key),
+            key: key.to_hex(),
+            has_profile: person.is_some_and(|p| p.display_name.is_some()),
+            bio: person
+                .and_then(|p| p.bio.as_deref())
+                .map(markdown::plain_to_html)
+                .unwrap_or_default(),
+            offers: site
+                .offered
+                .get(key)
+                .into_iter()
+                .flatten()
+                .map(|r| site.resource_view(r))
+                .collect(),
+            hosts: site
+                .hosted
+                .get(key)
+                .into_iter()
+                .flatten()
+                .map(|e| self.card(e))
+                .collect(),
+            festivals: site
+                .festivals
+                .iter()
+                .filter(|(f, _)| f.author == *key)
+                .map(|(f, _)| site.festival_link(f))
+                .collect(),
+        };
+        self.write(
+            &person_path(key),
+            "person.html",
+            &page.name,
+            "people",
+            &page,
+        )
     }
 }

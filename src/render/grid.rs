@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Timelike};
 use serde::Serialize;
 
 use super::site::Site;
-use super::view::{EventCard, Link};
+use super::view::{Cards, EventCard, Link};
 use crate::entry::DocumentId;
 use crate::materialize::Event;
 
@@ -22,12 +22,12 @@ const MAX_ROWS: i64 = 24 * 4;
 
 /// A laid-out day.
 #[derive(Debug, Serialize)]
-pub(super) struct Grid {
+pub(super) struct Grid<'c> {
     /// The CSS grid template of the container.
     pub style: String,
     pub columns: Vec<GridColumn>,
     pub times: Vec<GridTime>,
-    pub items: Vec<GridItem>,
+    pub items: Vec<GridItem<'c>>,
 }
 
 /// A location's column heading.
@@ -46,8 +46,8 @@ pub(super) struct GridTime {
 
 /// An event in a location's column.
 #[derive(Debug, Serialize)]
-pub(super) struct GridItem {
-    pub card: EventCard,
+pub(super) struct GridItem<'c> {
+    pub card: &'c EventCard,
     /// All the event's locations, for the list view on a phone.
     pub place: String,
     /// Whether the event appeared in an earlier column already; the list
@@ -60,8 +60,8 @@ pub(super) struct GridItem {
 }
 
 impl Site<'_> {
-    /// Lays out the live events of `day`.
-    pub fn grid(&self, day: NaiveDate) -> Grid {
+    /// Lays out the live events of `day`, with their `cards`.
+    pub fn grid<'c>(&self, day: NaiveDate, cards: &'c Cards) -> Grid<'c> {
         let events: &[&Event] = self.days.get(&day).map_or(&[], Vec::as_slice);
         // Columns: locations by title then id; "elsewhere" last.
         let mut by_place: BTreeMap<(u8, String, Option<DocumentId>), Vec<&Event>> = BTreeMap::new();
@@ -136,7 +136,7 @@ impl Site<'_> {
                 items.push((
                     (row_start, next_column + lane),
                     GridItem {
-                        card: self.event_card(event),
+                        card: &cards[&event.id],
                         place,
                         repeat,
                         short: row_end - row_start <= 2,

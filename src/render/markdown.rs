@@ -78,17 +78,29 @@ pub fn plain_to_html(text: &str) -> String {
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and quoted attributes.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let bytes = text.as_bytes();
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    let Some(first) = bytes.iter().position(special) else {
+        return text.to_owned();
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push_str(&text[..first]);
+    let mut start = first;
+    for (i, b) in bytes.iter().enumerate().skip(first) {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // Only ASCII bytes are special, so `i` is a character boundary.
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
     out
 }
 
@@ -208,6 +220,16 @@ mod tests {
     #[test]
     fn headings_move_down_two_levels() {
         assert_eq!(to_html("# Big\n## Less"), "<h3>Big</h3>\n<h4>Less</h4>\n");
+    }
+
+    #[test]
+    fn escapes_html_special_characters() {
+        assert_eq!(escape("plain ünïcode"), "plain ünïcode");
+        assert_eq!(
+            escape(r#"<a href="x">Tom & Jerry's</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape("ä&ö"), "ä&amp;ö");
     }
 
     #[test]

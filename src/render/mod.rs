@@ -18,7 +18,7 @@ mod templates;
 mod view;
 
 pub use build::{BuildError, BuildSummary, build_site};
-pub use output::{DiskOutput, Output, OutputError};
+pub use output::{DiskOutput, Output, OutputError, SharedOutput};
 pub use templates::{BUILTIN, DEFAULT_STYLE, Templates, theme_fingerprint};
 
 use std::path::PathBuf;
@@ -122,7 +122,9 @@ pub fn render(
     render_with(model, settings, output, &ProgressBar::hidden())
 }
 
-/// [`render`], counting pages on `progress`.
+/// [`render`], counting pages on `progress`. Pages render and are
+/// written on all threads (rayon); what they hold does not depend on the
+/// order.
 pub fn render_with(
     model: &Model,
     settings: &RenderSettings,
@@ -140,21 +142,17 @@ pub fn render_with(
     )?;
     let site = site::Site::new(model, settings, root);
     progress.set_length(site.page_count() as u64);
+    let output = output.shared();
     output.write("style.css", templates.style())?;
-    let mut pages = pages::Pages {
+    let cards = site.cards();
+    let pages = pages::Pages {
         site: &site,
+        cards: &cards,
         templates: &templates,
-        output,
+        output: &output,
         progress,
-        count: 0,
     };
-    pages.index()?;
-    pages.schedule()?;
-    pages.festivals()?;
-    pages.lists()?;
-    pages.events()?;
-    pages.resources()?;
-    pages.people()?;
-    tracing::debug!(elapsed = ?started.elapsed(), pages = pages.count, "rendered");
-    Ok(pages.count)
+    let count = pages.render_all()?;
+    tracing::debug!(elapsed = ?started.elapsed(), pages = count, "rendered");
+    Ok(count)
 }

@@ -1,10 +1,12 @@
 //! The one output writer, with a mode: straight to a temporary directory
 //! that replaces the site on [`Output::commit`], or into memory (for
-//! `serve` and tests).
+//! `serve` and tests). [`Output::shared`] lends it to many threads at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use tempfile::TempDir;
 
@@ -44,6 +46,124 @@ pub struct DiskOutput {
     target: PathBuf,
     parent: PathBuf,
     temp: TempDir,
+    files: DirWriter,
+}
+
+/// Writes files under a directory, making each directory once.
+#[derive(Debug)]
+struct DirWriter {
+    dir: PathBuf,
+    /// The directories made so far, relative to `dir`.
+    made: Mutex<HashSet<String>>,
+}
+
+impl DirWriter {
+    fn new(dir: PathBuf) -> DirWriter {
+        DirWriter {
+            dir,
+            made: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Writes one file at the checked relative path `path`.
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let full = self.prepare(path)?;
+        fs::write(&full, bytes).map_err(io(&full))
+    }
+
+    /// The full path of the checked relative path `path`, after making its
+    /// directory unless this writer made it already.
+    fn prepare(&self, path: &str) -> Result<PathBuf, OutputError> {
+        if let Some((dir, _)) = path.rsplit_once('/') {
+            let known = self.made.lock().expect("not poisoned").contains(dir);
+            if !known {
+                let full = self.dir.join(dir);
+                fs::create_dir_all(&full).map_err(io(&full))?;
+                self.made
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(dir.to_owned());
+            }
+        }
+        Ok(self.dir.join(path))
+    }
+}
+
+/// An output that many threads may write to at once: see
+/// [`Output::shared`].
+#[derive(Debug)]
+pub struct SharedOutput<'o>(Shared<'o>);
+
+#[derive(Debug)]
+enum Shared<'o> {
+    Dir(&'o DirWriter),
+    Memory(Mutex<&'o mut BTreeMap<String, Vec<u8>>>),
+}
+
+impl SharedOutput<'_> {
+    /// Writes one file at the relative path `path` from what `fill` writes
+    /// into the writer it gets: straight into the file for a directory, so
+    /// that a large page is never held in memory whole.
+    ///
+    /// Errors: what `fill` returns, or [`OutputError`] (converted) as
+    /// [`Output::write`].
+    pub fn write_with<E: From<OutputError>>(
+        &self,
+        path: &str,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E> {
+        check_path(path)?;
+        match &self.0 {
+            Shared::Dir(dir) => {
+                let full = dir.prepare(path)?;
+                let file = fs::File::create(&full).map_err(io(&full))?;
+                let mut out = BufWriter::with_capacity(64 * 1024, file);
+                fill(&mut out)?;
+                out.flush().map_err(io(&full))?;
+                Ok(())
+            }
+            Shared::Memory(files) => {
+                let mut bytes = Vec::new();
+                fill(&mut bytes)?;
+                files
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(path.to_owned(), bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes one file at the relative path `path`, as [`Output::write`].
+    ///
+    /// Errors: as [`Output::write`].
+    pub fn write(&self, path: &str, bytes: impl Into<Vec<u8>>) -> Result<(), OutputError> {
+        check_path(path)?;
+        match &self.0 {
+            Shared::Dir(dir) => dir.write(path, &bytes.into()),
+            Shared::Memory(files) => {
+                files
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(path.to_owned(), bytes.into());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Only relative `/`-separated paths that stay inside the site.
+fn check_path(path: &str) -> Result<(), OutputError> {
+    let bad = path.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
+    match bad {
+        true => Err(OutputError::BadPath(path.to_owned())),
+        false => Ok(()),
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -85,10 +205,12 @@ impl Output {
             .prefix(&format!(".{name}.building-"))
             .tempdir_in(&parent)
             .map_err(io(&parent))?;
+        let files = DirWriter::new(temp.path().to_owned());
         Ok(Output::Disk(DiskOutput {
             target: target.to_owned(),
             parent,
             temp,
+            files,
         }))
     }
 
@@ -106,28 +228,22 @@ impl Output {
     /// Errors: [`OutputError::BadPath`] for an absolute path or one with `..`;
     /// [`OutputError::Io`] if the file cannot be written.
     pub fn write(&mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Result<(), OutputError> {
-        let bad = path.is_empty()
-            || path.starts_with('/')
-            || path.contains('\\')
-            || path
-                .split('/')
-                .any(|part| part.is_empty() || part == "." || part == "..");
-        if bad {
-            return Err(OutputError::BadPath(path.to_owned()));
-        }
+        check_path(path)?;
         match self {
             Output::Memory(files) => {
                 files.insert(path.to_owned(), bytes.into());
+                Ok(())
             }
-            Output::Disk(disk) => {
-                let full = disk.temp.path().join(path);
-                if let Some(parent) = full.parent() {
-                    fs::create_dir_all(parent).map_err(io(parent))?;
-                }
-                fs::write(&full, bytes.into()).map_err(io(&full))?;
-            }
+            Output::Disk(disk) => disk.files.write(path, &bytes.into()),
         }
-        Ok(())
+    }
+
+    /// The output as many threads may write to it at once.
+    pub fn shared(&mut self) -> SharedOutput<'_> {
+        match self {
+            Output::Disk(disk) => SharedOutput(Shared::Dir(&disk.files)),
+            Output::Memory(files) => SharedOutput(Shared::Memory(Mutex::new(files))),
+        }
     }
 
     /// Finishes the output. For a disk output, the temporary directory
@@ -199,6 +315,40 @@ mod tests {
         }
         out.write("events/a/index.html", "ok").unwrap();
         assert_eq!(out.commit().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn threads_write_through_a_shared_output() {
+        let root = tempfile::tempdir().unwrap();
+        let mut disk = Output::disk(&root.path().join("site")).unwrap();
+        let mut memory = Output::memory();
+        for out in [&mut disk, &mut memory] {
+            let shared = out.shared();
+            std::thread::scope(|scope| {
+                for t in 0..4 {
+                    let shared = &shared;
+                    scope.spawn(move || {
+                        for n in 0..50 {
+                            let path = format!("events/{t}-{n}/index.html");
+                            shared
+                                .write_with(&path, |w| {
+                                    w.write_all(path.as_bytes()).map_err(io(Path::new(&path)))
+                                })
+                                .unwrap();
+                        }
+                    });
+                }
+            });
+            assert!(shared.write("../x", "no").is_err());
+        }
+        let site = disk.dir().unwrap().to_owned();
+        assert_eq!(
+            fs::read_to_string(site.join("events/3-49/index.html")).unwrap(),
+            "events/3-49/index.html"
+        );
+        let files = memory.commit().unwrap();
+        assert_eq!(files.len(), 200);
+        assert_eq!(files["events/0-7/index.html"], b"events/0-7/index.html");
     }
 
     #[test]

@@ -1,34 +1,108 @@
 //! The overview pages: the festival index, the schedule, the day grids,
-//! the festival pages and the people and resource lists.
+//! the festival pages and the people and resource lists; and the list of
+//! every page, which [`Pages::render_all`] renders in parallel.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::RenderError;
-use super::output::Output;
+use super::output::SharedOutput;
 use super::site::{Site, day_path, festival_path, person_path, root_prefix};
 use super::templates::Templates;
-use super::view::{EventCard, FestivalView, Link, ResourceView};
-use crate::materialize::Festival;
+use super::view::{Cards, EventCard, FestivalView, Link, ResourceView};
+use crate::entry::PublicKey;
+use crate::materialize::{Event, Festival, Resource};
 
 /// How many events the index shows per day.
 const PREVIEW: usize = 6;
 
-/// Renders pages through the templates into the output, counting them.
-pub(super) struct Pages<'a, 'm> {
+/// Renders pages through the templates into the output. Shared by the
+/// threads that render: every page is written on its own.
+pub(super) struct Pages<'a, 'm, 'o> {
     pub site: &'a Site<'m>,
+    /// Every event's card, made once.
+    pub cards: &'a Cards,
     pub templates: &'a Templates,
-    pub output: &'a mut Output,
+    pub output: &'a SharedOutput<'o>,
     /// Counts pages as they are written.
     pub progress: &'a indicatif::ProgressBar,
-    /// HTML pages written so far.
-    pub count: usize,
 }
 
-impl Pages<'_, '_> {
+/// One unit of rendering work: a page, or a resource's pages.
+enum Job<'m> {
+    Index,
+    Schedule,
+    Day(usize),
+    Festival(usize),
+    Lists,
+    Event(&'m Event),
+    Resource(&'m Resource),
+    Person(&'m PublicKey),
+}
+
+impl<'m> Pages<'_, 'm, '_> {
+    /// Renders every page on all threads. The largest pages (the schedule,
+    /// the festival pages, the day grids) render one after the other, while
+    /// the other threads render the rest: the memory peaks of large pages
+    /// do not add up. Returns the number of HTML pages written.
+    ///
+    /// Errors: the [`RenderError`] of a page that failed (one of them if
+    /// several did).
+    pub fn render_all(&self) -> Result<usize, RenderError> {
+        let site = self.site;
+        let mut large = vec![Job::Schedule];
+        large.extend((0..site.festivals.len()).map(Job::Festival));
+        large.extend((0..site.days.len()).map(Job::Day));
+        let mut rest = vec![Job::Index, Job::Lists];
+        rest.extend(site.people.iter().map(Job::Person));
+        rest.extend(site.resources.values().copied().map(Job::Resource));
+        rest.extend(site.events.iter().copied().map(Job::Event));
+        // Warnings from the pool go where the caller's go.
+        let dispatch = tracing::dispatcher::get_default(|d| d.clone());
+        let (one_by_one, others) = rayon::join(
+            || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    large
+                        .into_iter()
+                        .try_fold(0, |n, job| Ok::<_, RenderError>(n + self.render(job)?))
+                })
+            },
+            || self.render_jobs(rest, &dispatch),
+        );
+        Ok(one_by_one? + others?)
+    }
+
+    /// Renders `jobs` on all threads, logging to `dispatch`; returns the
+    /// number of pages.
+    fn render_jobs(
+        &self,
+        jobs: Vec<Job<'m>>,
+        dispatch: &tracing::Dispatch,
+    ) -> Result<usize, RenderError> {
+        jobs.into_par_iter()
+            .with_max_len(16)
+            .map(|job| tracing::dispatcher::with_default(dispatch, || self.render(job)))
+            .try_reduce(|| 0, |a, b| Ok(a + b))
+    }
+
+    /// Renders the pages of one job; returns how many.
+    fn render(&self, job: Job<'m>) -> Result<usize, RenderError> {
+        match job {
+            Job::Index => self.index().map(|()| 1),
+            Job::Schedule => self.schedule().map(|()| 1),
+            Job::Day(index) => self.day(index).map(|()| 1),
+            Job::Festival(index) => self.festival(index).map(|()| 1),
+            Job::Lists => self.lists().map(|()| 2),
+            Job::Event(event) => self.event(event).map(|()| 1),
+            Job::Resource(resource) => self.resource(resource),
+            Job::Person(key) => self.person(key).map(|()| 1),
+        }
+    }
+
     /// Renders `template` with `page` into `path`, titled `title`; `section`
     /// marks the current navigation item.
     pub fn write(
-        &mut self,
+        &self,
         path: &str,
         template: &str,
         title: &str,
@@ -41,11 +115,16 @@ impl Pages<'_, '_> {
         context.insert("title", title);
         context.insert("section", section);
         context.insert("page", page);
-        let html = self.templates.render(template, &context, path)?;
-        self.output.write(path, html)?;
-        self.count += 1;
+        self.output.write_with(path, |out| {
+            self.templates.render_to(template, &context, path, out)
+        })?;
         self.progress.inc(1);
         Ok(())
+    }
+
+    /// The card of `event`, made once for every event of the site.
+    pub fn card(&self, event: &Event) -> &EventCard {
+        &self.cards[&event.id]
     }
 }
 
@@ -60,12 +139,12 @@ struct Counts {
 
 /// A day with its events (all of them, or the first few).
 #[derive(Serialize)]
-pub(super) struct DayList {
+pub(super) struct DayList<'c> {
     pub link: Link,
     /// `Fri 16 Jul`.
     pub short: String,
     pub count: usize,
-    pub events: Vec<EventCard>,
+    pub events: Vec<&'c EventCard>,
     pub more: usize,
 }
 
@@ -86,18 +165,18 @@ struct ForkView {
 }
 
 #[derive(Serialize)]
-struct IndexPage {
+struct IndexPage<'c> {
     festival: FestivalView,
     counts: Counts,
-    days: Vec<DayList>,
+    days: Vec<DayList<'c>>,
     children: Vec<TreeItem>,
     forks: Vec<ForkView>,
 }
 
 #[derive(Serialize)]
-struct SchedulePage {
+struct SchedulePage<'c> {
     festival: FestivalView,
-    days: Vec<DayList>,
+    days: Vec<DayList<'c>>,
 }
 
 #[derive(Serialize)]
@@ -107,28 +186,28 @@ struct DayTab {
 }
 
 #[derive(Serialize)]
-struct DayPage {
+struct DayPage<'c> {
     label: String,
     count: usize,
     days: Vec<DayTab>,
     prev: Option<Link>,
     next: Option<Link>,
     zone: String,
-    grid: super::grid::Grid,
+    grid: super::grid::Grid<'c>,
 }
 
 #[derive(Serialize)]
-struct FestivalSection {
+struct FestivalSection<'c> {
     festival: FestivalView,
     depth: usize,
-    days: Vec<DayList>,
+    days: Vec<DayList<'c>>,
 }
 
 #[derive(Serialize)]
-struct FestivalPage {
+struct FestivalPage<'c> {
     festival: FestivalView,
     is_root: bool,
-    sections: Vec<FestivalSection>,
+    sections: Vec<FestivalSection<'c>>,
 }
 
 #[derive(Serialize)]
@@ -150,9 +229,9 @@ struct ResourcesPage {
     others: Vec<ResourceView>,
 }
 
-impl Pages<'_, '_> {
+impl Pages<'_, '_, '_> {
     /// The events of `festivals` grouped by schedule day; `limit` caps each day.
-    pub fn day_lists(&self, festivals: &[&Festival], limit: usize) -> Vec<DayList> {
+    pub fn day_lists(&self, festivals: &[&Festival], limit: usize) -> Vec<DayList<'_>> {
         let site = self.site;
         let archived = |day: &chrono::NaiveDate| !site.days.contains_key(day);
         site.days
@@ -175,11 +254,7 @@ impl Pages<'_, '_> {
                     short: site.day_link(*day).text,
                     count: events.len(),
                     more: events.len().saturating_sub(limit),
-                    events: events
-                        .iter()
-                        .take(limit)
-                        .map(|e| site.event_card(e))
-                        .collect(),
+                    events: events.iter().take(limit).map(|e| self.card(e)).collect(),
                 })
             })
             .collect()
@@ -196,7 +271,7 @@ impl Pages<'_, '_> {
     }
 
     /// `index.html`: the festival overview.
-    pub fn index(&mut self) -> Result<(), RenderError> {
+    pub fn index(&self) -> Result<(), RenderError> {
         let site = self.site;
         let model = site.model;
         let page = IndexPage {
@@ -239,8 +314,8 @@ impl Pages<'_, '_> {
         self.write("index.html", "index.html", &site.root.name, "home", &page)
     }
 
-    /// `schedule/index.html` and one grid per day.
-    pub fn schedule(&mut self) -> Result<(), RenderError> {
+    /// `schedule/index.html`.
+    pub fn schedule(&self) -> Result<(), RenderError> {
         let site = self.site;
         let page = SchedulePage {
             festival: site.festival_view(site.root),
@@ -252,58 +327,59 @@ impl Pages<'_, '_> {
             "Schedule",
             "schedule",
             &page,
-        )?;
-        let days: Vec<_> = site.days.keys().copied().collect();
-        for (i, day) in days.iter().enumerate() {
-            let label = site.day_label(*day);
-            let page = DayPage {
-                label: label.clone(),
-                count: site.days[day].len(),
-                days: days
-                    .iter()
-                    .map(|d| DayTab {
-                        link: site.day_link(*d),
-                        current: d == day,
-                    })
-                    .collect(),
-                prev: i.checked_sub(1).map(|p| site.day_link(days[p])),
-                next: days.get(i + 1).map(|n| site.day_link(*n)),
-                zone: site.zone.name().to_owned(),
-                grid: site.grid(*day),
-            };
-            self.write(&day_path(*day), "day.html", &label, "schedule", &page)?;
-        }
-        Ok(())
+        )
     }
 
-    /// `festivals/<id>/index.html` for the root and every nested festival.
-    pub fn festivals(&mut self) -> Result<(), RenderError> {
+    /// `schedule/<date>/index.html`: the grid of the `index`th day.
+    pub fn day(&self, index: usize) -> Result<(), RenderError> {
         let site = self.site;
-        for (index, (festival, _)) in site.festivals.iter().enumerate() {
-            let base = site.festivals[index].1;
-            let sections = site.festivals[index..]
+        let (day, events) = site.days.iter().nth(index).expect("a day of the site");
+        let label = site.day_label(*day);
+        let days: Vec<_> = site.days.keys().copied().collect();
+        let page = DayPage {
+            label: label.clone(),
+            count: events.len(),
+            days: days
                 .iter()
-                .enumerate()
-                .take_while(|(n, (_, depth))| *n == 0 || *depth > base)
-                .map(|(_, (f, depth))| FestivalSection {
-                    festival: site.festival_view(f),
-                    depth: depth - base,
-                    days: self.day_lists(&[f], usize::MAX),
+                .map(|d| DayTab {
+                    link: site.day_link(*d),
+                    current: d == day,
                 })
-                .collect();
-            let page = FestivalPage {
-                festival: site.festival_view(festival),
-                is_root: index == 0,
-                sections,
-            };
-            let path = festival_path(&festival.id);
-            self.write(&path, "festival.html", &festival.name, "festivals", &page)?;
-        }
-        Ok(())
+                .collect(),
+            prev: index.checked_sub(1).map(|p| site.day_link(days[p])),
+            next: days.get(index + 1).map(|n| site.day_link(*n)),
+            zone: site.zone.name().to_owned(),
+            grid: site.grid(*day, self.cards),
+        };
+        self.write(&day_path(*day), "day.html", &label, "schedule", &page)
+    }
+
+    /// `festivals/<id>/index.html` of the `index`th festival of the site
+    /// (the root first), with the programme of it and its nested festivals.
+    pub fn festival(&self, index: usize) -> Result<(), RenderError> {
+        let site = self.site;
+        let (festival, base) = site.festivals[index];
+        let sections = site.festivals[index..]
+            .iter()
+            .enumerate()
+            .take_while(|(n, (_, depth))| *n == 0 || *depth > base)
+            .map(|(_, (f, depth))| FestivalSection {
+                festival: site.festival_view(f),
+                depth: depth - base,
+                days: self.day_lists(&[f], usize::MAX),
+            })
+            .collect();
+        let page = FestivalPage {
+            festival: site.festival_view(festival),
+            is_root: index == 0,
+            sections,
+        };
+        let path = festival_path(&festival.id);
+        self.write(&path, "festival.html", &festival.name, "festivals", &page)
     }
 
     /// `people/index.html` and `resources/index.html`.
-    pub fn lists(&mut self) -> Result<(), RenderError> {
+    pub fn lists(&self) -> Result<(), RenderError> {
         let site = self.site;
         let mut people: Vec<PersonItem> = site
             .people
@@ -311,8 +387,8 @@ impl Pages<'_, '_> {
             .map(|key| PersonItem {
                 link: Link::new(person_path(key), site.person_name(key)),
                 short: key.short(),
-                offers: site.resources.values().filter(|r| r.owner == *key).count(),
-                hosts: site.live.iter().filter(|e| e.author == *key).count(),
+                offers: site.offered.get(key).map_or(0, Vec::len),
+                hosts: site.hosted.get(key).map_or(0, Vec::len),
             })
             .collect();
         people.sort_by(|a, b| {

@@ -1,7 +1,7 @@
 //! What one site covers: the chosen festival, its nested festivals, and the
 //! events and resources offered at them; and the stable path of each page.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -94,6 +94,10 @@ pub(super) struct Site<'m> {
     pub archived: BTreeSet<DocumentId>,
     /// Everyone with a person page.
     pub people: BTreeSet<PublicKey>,
+    /// The live events by author, by start.
+    pub hosted: HashMap<PublicKey, Vec<&'m Event>>,
+    /// The resources by owner, by id.
+    pub offered: HashMap<PublicKey, Vec<&'m Resource>>,
 }
 
 impl<'m> Site<'m> {
@@ -157,6 +161,14 @@ impl<'m> Site<'m> {
         people.extend(events.iter().map(|e| e.author));
         people.extend(resources.values().map(|r| r.owner));
         people.extend(festivals.iter().map(|(f, _)| f.author));
+        let mut hosted: HashMap<PublicKey, Vec<&Event>> = HashMap::new();
+        for event in &live {
+            hosted.entry(event.author).or_default().push(event);
+        }
+        let mut offered: HashMap<PublicKey, Vec<&Resource>> = HashMap::new();
+        for resource in resources.values() {
+            offered.entry(resource.owner).or_default().push(resource);
+        }
         Site {
             model,
             settings,
@@ -171,6 +183,8 @@ impl<'m> Site<'m> {
             archive_days,
             archived: archived_ids,
             people,
+            hosted,
+            offered,
         }
     }
 

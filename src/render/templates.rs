@@ -37,6 +37,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "resources.html",
         include_str!("../../templates/resources.html"),
     ),
+    (
+        "redirect.html",
+        include_str!("../../templates/redirect.html"),
+    ),
 ];
 
 /// The default theme's stylesheet, written to `style.css`.
@@ -99,14 +103,34 @@ impl Templates {
     ) -> Result<String, RenderError> {
         self.tera
             .render(name, context)
-            .map_err(|source| RenderError::Page {
-                page: page.to_owned(),
-                template: self
-                    .origins
-                    .get(name)
-                    .map_or_else(|| format!("{name} (built in)"), |p| p.display().to_string()),
-                source,
-            })
+            .map_err(|source| self.page_error(name, page, source))
+    }
+
+    /// Renders the template `name` for the page at `page` into `out`.
+    ///
+    /// Errors: [`RenderError::Page`] naming the page and the template file;
+    /// a failed write is its cause.
+    pub fn render_to(
+        &self,
+        name: &str,
+        context: &tera::Context,
+        page: &str,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), RenderError> {
+        self.tera
+            .render_to(name, context, out)
+            .map_err(|source| self.page_error(name, page, source))
+    }
+
+    fn page_error(&self, name: &str, page: &str, source: tera::Error) -> RenderError {
+        RenderError::Page {
+            page: page.to_owned(),
+            template: self
+                .origins
+                .get(name)
+                .map_or_else(|| format!("{name} (built in)"), |p| p.display().to_string()),
+            source,
+        }
     }
 
     /// The stylesheet's bytes.

@@ -3,6 +3,9 @@
 //! Link `url`s are relative to the site root (templates prefix `root`);
 //! an empty `url` means plain text.
 
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::days::{format_date_range, format_day_long, format_day_short, format_span};
@@ -53,6 +56,10 @@ pub(super) struct EventCard {
     pub status: &'static str,
     pub cancelled: bool,
 }
+
+/// Every event's card by event id, made once: lists, grids and pages
+/// share them.
+pub(super) type Cards = HashMap<DocumentId, EventCard>;
 
 /// A festival's heading data.
 #[derive(Clone, Debug, Serialize)]
@@ -151,6 +158,14 @@ impl Site<'_> {
     /// A link to a schedule day.
     pub fn day_link(&self, day: chrono::NaiveDate) -> Link {
         Link::new(day_path(day), format_day_short(day))
+    }
+
+    /// The cards of every event of the site, made on all threads.
+    pub fn cards(&self) -> Cards {
+        self.events
+            .par_iter()
+            .map(|e| (e.id, self.event_card(e)))
+            .collect()
     }
 
     /// The card of an event.
