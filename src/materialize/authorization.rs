@@ -103,9 +103,17 @@ pub(super) fn apply(documents: &Documents, model: &mut Model) {
 
     for (resource, mut list) in confirmations {
         list.sort();
-        let mut held: Vec<(DateTime<FixedOffset>, DateTime<FixedOffset>, DocumentId)> = Vec::new();
+        // The effective confirmations never overlap, so by start they also
+        // sort by end: the only one that can overlap [start, end) is the
+        // last one starting before `end`.
+        let mut held: BTreeMap<DateTime<FixedOffset>, (DateTime<FixedOffset>, DocumentId)> =
+            BTreeMap::new();
         for (_, event_id, start, end) in list {
-            if let Some((_, _, holder)) = held.iter().find(|(s, e, _)| start < *e && *s < end) {
+            let overlapping = held
+                .range(..end)
+                .next_back()
+                .filter(|(_, (held_end, _))| *held_end > start);
+            if let Some((_, (_, holder))) = overlapping {
                 let holder = *holder;
                 let event = model
                     .events
@@ -115,7 +123,7 @@ pub(super) fn apply(documents: &Documents, model: &mut Model) {
                     request.state = RequestState::Conflict { with: holder };
                 }
             } else {
-                held.push((start, end, event_id));
+                held.insert(start, (end, event_id));
             }
         }
     }

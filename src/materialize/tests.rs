@@ -307,3 +307,33 @@ fn profiles_name_people() {
         Some("Owns the boathouse.")
     );
 }
+
+#[test]
+fn conflict_names_the_holder_among_many() {
+    // Three back-to-back confirmed events, then one that overlaps the middle one only.
+    let mut steps = String::new();
+    for (id, start, end) in [
+        ("one", "10:00", "11:00"),
+        ("two", "11:00", "12:00"),
+        ("three", "12:00", "13:00"),
+        ("late", "11:30", "11:45"),
+    ] {
+        steps.push_str(&format!(
+            "[[op]]\ndo = \"event\"\nid = \"{id}\"\nauthor = \"bea\"\nfestival = \"camp\"\ntitle = \"{id}\"\ndescription = \"\"\nstart = \"2027-07-17T{start}:00+02:00\"\nend = \"2027-07-17T{end}:00+02:00\"\nresources = [\"boathouse\"]\n\n[[op]]\ndo = \"authorize\"\nevent = \"{id}\"\nresource = \"boathouse\"\ndecision = \"confirmed\"\n\n"
+        ));
+    }
+    let (model, outcome) = model_of(&steps);
+    for id in ["one", "two", "three"] {
+        assert_eq!(
+            state(&model, &outcome, id, "boathouse"),
+            RequestState::Confirmed,
+            "{id}"
+        );
+    }
+    assert_eq!(
+        state(&model, &outcome, "late", "boathouse"),
+        RequestState::Conflict {
+            with: outcome.documents["two"]
+        }
+    );
+}
