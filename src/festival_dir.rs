@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{BundleError, BundleReader};
 use crate::entry::{DocumentId, KeyError, KeyPair, key_path};
-use crate::ingest::{IngestReport, ingest};
+use crate::ingest::{DecodedOperations, IngestReport, ingest_keeping};
 use crate::store::{Store, StoreError, store_path};
 
 /// The settings file's name.
@@ -134,6 +134,26 @@ impl FestivalDir {
     /// Errors: [`DirError::Bundle`] if the manifest cannot be read,
     /// [`DirError::Store`] if SQLite fails. Bad entries are in the report.
     pub fn ingest_logs(&mut self, progress: ProgressBar) -> Result<IngestReport, DirError> {
+        self.ingest(progress, None)
+    }
+
+    /// [`FestivalDir::ingest_logs`], keeping the operations it stores in
+    /// `decoded` for [`crate::materialize::materialize_with`].
+    ///
+    /// Errors: as [`FestivalDir::ingest_logs`].
+    pub fn ingest_logs_keeping(
+        &mut self,
+        progress: ProgressBar,
+        decoded: &mut DecodedOperations,
+    ) -> Result<IngestReport, DirError> {
+        self.ingest(progress, Some(decoded))
+    }
+
+    fn ingest(
+        &mut self,
+        progress: ProgressBar,
+        decoded: Option<&mut DecodedOperations>,
+    ) -> Result<IngestReport, DirError> {
         let logs = self.logs_dir();
         if !logs.join("manifest.json").exists() {
             tracing::info!("{} has no manifest.json; nothing to ingest", logs.display());
@@ -141,9 +161,12 @@ impl FestivalDir {
         }
         let bundle = BundleReader::open(&logs)?;
         progress.set_length(bundle.entry_count());
-        let report = ingest(&mut self.store, bundle.entries(), |done| {
-            progress.set_position(done)
-        })?;
+        let report = ingest_keeping(
+            &mut self.store,
+            bundle.entries(),
+            |done| progress.set_position(done),
+            decoded,
+        )?;
         progress.finish_and_clear();
         Ok(report)
     }

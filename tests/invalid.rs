@@ -6,8 +6,8 @@ use std::path::Path;
 
 use pandafest::bundle::BundleReader;
 use pandafest::entry::KeyPair;
-use pandafest::ingest::{IngestReport, ingest};
-use pandafest::materialize::{Model, materialize};
+use pandafest::ingest::{DecodedOperations, IngestReport, ingest, ingest_keeping};
+use pandafest::materialize::{Model, materialize, materialize_with};
 use pandafest::store::Store;
 
 fn ada() -> String {
@@ -25,6 +25,16 @@ fn run(case: &str) -> (IngestReport, String, Model) {
     let mut store = Store::in_memory().unwrap();
     let report = ingest(&mut store, bundle.entries(), |_| {}).unwrap();
     let model = materialize(&store).unwrap();
+    // The operations an ingest keeps give the same model as the store's.
+    let mut kept = Store::in_memory().unwrap();
+    let mut decoded = DecodedOperations::new();
+    ingest_keeping(&mut kept, bundle.entries(), |_| {}, Some(&mut decoded)).unwrap();
+    let from_kept = materialize_with(&kept, decoded).unwrap();
+    assert_eq!(
+        format!("{from_kept:?}"),
+        format!("{model:?}"),
+        "{case}: kept operations give another model"
+    );
     let mut lines = report.lines();
     lines.extend(model.conflicts());
     let text = lines.join("\n");

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use pandafest::bundle::{BundleReader, write_bundle};
-use pandafest::ingest::ingest;
-use pandafest::materialize::materialize;
+use pandafest::ingest::{DecodedOperations, ingest, ingest_keeping};
+use pandafest::materialize::{materialize, materialize_with};
 use pandafest::script::run_script;
 use pandafest::store::Store;
 use walkdir::WalkDir;
@@ -84,4 +84,24 @@ fn sample_verifies_and_shows_every_request_state() {
         BTreeSet::from(["confirmed", "conflict", "denied", "lapsed", "pending"])
     );
     assert!(model.notes.is_empty(), "{:?}", model.notes);
+}
+
+/// Materializing with only some of the operations kept by the ingest (the
+/// rest read from the store, as after a warm rebuild) gives the same model.
+#[test]
+fn partly_kept_operations_give_the_same_model() {
+    let bundle = BundleReader::open(&sample().join("logs")).unwrap();
+    let mut store = Store::in_memory().unwrap();
+    let mut decoded = DecodedOperations::new();
+    ingest_keeping(&mut store, bundle.entries(), |_| {}, Some(&mut decoded)).unwrap();
+    let total = decoded.len();
+    assert!(total > 100, "the ingest kept {total} operations");
+    let mut ids: Vec<_> = decoded.keys().copied().collect();
+    ids.sort();
+    for id in ids.iter().step_by(2) {
+        decoded.remove(id);
+    }
+    let partial = materialize_with(&store, decoded).unwrap();
+    let full = materialize(&store).unwrap();
+    assert_eq!(format!("{partial:?}"), format!("{full:?}"));
 }

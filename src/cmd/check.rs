@@ -2,12 +2,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use pandafest::festival_dir::FestivalDir;
-use pandafest::materialize::materialize;
+use pandafest::ingest::DecodedOperations;
+use pandafest::materialize::materialize_with;
 
 pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     let mut festival = FestivalDir::open(dir)?;
-    let report = festival.ingest_logs(super::progress::bar("verifying"))?;
-    let model = materialize(&festival.store)?;
+    let mut decoded = DecodedOperations::new();
+    let report = festival.ingest_logs_keeping(super::progress::bar("verifying"), &mut decoded)?;
+    let model = materialize_with(&festival.store, decoded)?;
     let (summary, details) = report
         .lines()
         .split_last()

@@ -75,6 +75,7 @@ pub(super) fn store_verified(
     cursors: &mut Cursors,
     item: Verified,
     report: &mut IngestReport,
+    decoded: Option<&mut super::DecodedOperations>,
 ) -> Result<(), StoreError> {
     let Verified {
         entry,
@@ -267,7 +268,11 @@ pub(super) fn store_verified(
         Resolution::Invalid(reason) => {
             tx.insert_operation(&pending, None, Some(&reason.to_string()))?;
             reject(report, reason);
+            return Ok(());
         }
+    }
+    if let (Some(decoded), Ok(operation)) = (decoded, operation) {
+        decoded.insert(entry.hash, operation);
     }
     Ok(())
 }

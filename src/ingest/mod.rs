@@ -12,9 +12,11 @@ mod report;
 
 pub use report::{IngestReport, Position, Reason, Rejection, Waiting};
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
-use crate::entry::{Entry, decode_entry, verify_signatures};
+use crate::entry::{Entry, OperationId, decode_entry, verify_signatures};
 use crate::operation::{Operation, OperationError, decode_operation};
 use crate::store::{Store, StoreError};
 
@@ -31,6 +33,13 @@ pub struct RawEntry {
     /// Where it came from, for reports: e.g. `logs/<author>/0.bamboo record 3`.
     pub origin: String,
 }
+
+/// Operations that an ingest decoded and stored as valid, by operation id
+/// (entry hash). Materializing right after the ingest takes them from here
+/// instead of reading and decoding their payloads again (see
+/// [`crate::materialize::materialize_with`]). It may hold operations that
+/// a later step of the ingest found invalid: the store decides which count.
+pub type DecodedOperations = HashMap<OperationId, Operation>;
 
 /// An entry that passed decoding and the signature check, with its
 /// operation decoded.
@@ -54,7 +63,24 @@ pub(crate) struct Verified {
 pub fn ingest<S>(
     store: &mut Store,
     source: S,
+    progress: impl FnMut(u64),
+) -> Result<IngestReport, StoreError>
+where
+    S: IntoIterator<Item = Result<RawEntry, Rejection>>,
+    S::IntoIter: Send,
+{
+    ingest_keeping(store, source, progress, None)
+}
+
+/// [`ingest`], keeping the operations it stores as valid in `decoded` when
+/// given, for materializing right after (see [`DecodedOperations`]).
+///
+/// Errors: as [`ingest`].
+pub fn ingest_keeping<S>(
+    store: &mut Store,
+    source: S,
     mut progress: impl FnMut(u64),
+    mut decoded: Option<&mut DecodedOperations>,
 ) -> Result<IngestReport, StoreError>
 where
     S: IntoIterator<Item = Result<RawEntry, Rejection>>,
@@ -92,9 +118,13 @@ where
                 store.transaction(|tx| {
                     for item in prepared.entries {
                         match item {
-                            Checked::Verified(item) => {
-                                check::store_verified(tx, &mut cursors, *item, &mut report)?
-                            }
+                            Checked::Verified(item) => check::store_verified(
+                                tx,
+                                &mut cursors,
+                                *item,
+                                &mut report,
+                                decoded.as_deref_mut(),
+                            )?,
                             Checked::Rejected(rejection) => report.rejected.push(rejection),
                         }
                     }

@@ -7,7 +7,9 @@ use rayon::prelude::*;
 
 use super::model::{Event, Festival, Model, Person, Resource, Version};
 use crate::entry::{DocumentId, OperationId, PublicKey};
-use crate::operation::{Action, AuthorizationFields, Fields, Operation, decode_operation};
+use crate::operation::{
+    Action, AuthorizationFields, Fields, Operation, OperationError, decode_operation,
+};
 use crate::store::StoredOperation;
 
 /// One operation of a document, with its position in its author's logs.
@@ -34,29 +36,46 @@ fn time(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).expect("validated at ingest")
 }
 
-/// Groups operations by document and builds the model's documents.
-pub(super) fn build(operations: Vec<StoredOperation>, model: &mut Model) -> Documents {
-    // Decoding is most of the work here, and each payload stands alone.
-    let decoded: Vec<_> = operations
+/// One operation, decoded, with the document it belongs to.
+pub(super) struct Decoded {
+    pub id: OperationId,
+    pub document: DocumentId,
+    pub author: PublicKey,
+    pub position: (u64, u64),
+    pub operation: Result<Operation, OperationError>,
+}
+
+/// Decodes the payloads of stored operations, in parallel (each stands
+/// alone); the order is kept.
+pub(super) fn decode(operations: Vec<StoredOperation>) -> Vec<Decoded> {
+    operations
         .into_par_iter()
-        .map(|op| {
-            let step = decode_operation(&op.payload).map(|operation| Step {
+        .map(|op| Decoded {
+            id: op.id,
+            document: op.document,
+            author: op.author,
+            position: (op.log_id, op.seq_num),
+            operation: decode_operation(&op.payload),
+        })
+        .collect()
+}
+
+/// Groups decoded operations (ordered by author, log id and seq num) by
+/// document and builds the model's documents.
+pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
+    let mut by_document: BTreeMap<DocumentId, Vec<Step>> = BTreeMap::new();
+    for op in operations {
+        match op.operation {
+            Ok(operation) => by_document.entry(op.document).or_default().push(Step {
                 id: op.id,
                 author: op.author,
-                position: (op.log_id, op.seq_num),
+                position: op.position,
                 operation,
-            });
-            (op.id, op.document, op.author, step)
-        })
-        .collect();
-    let mut by_document: BTreeMap<DocumentId, Vec<Step>> = BTreeMap::new();
-    for (id, document, author, step) in decoded {
-        match step {
-            Ok(step) => by_document.entry(document).or_default().push(step),
-            Err(e) => model.notes.push(format!("operation {id}: {e}")),
+            }),
+            Err(e) => model.notes.push(format!("operation {}: {e}", op.id)),
         }
-        model.people.entry(author).or_insert_with(|| Person {
-            key: author,
+        model.people.entry(op.author).or_insert_with(|| Person {
+            key: op.author,
             display_name: None,
             bio: None,
         });

@@ -2,6 +2,7 @@
 //! -> log bundle, into a temporary directory that replaces the site at the
 //! end.
 
+use crate::ingest::DecodedOperations;
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
@@ -77,8 +78,9 @@ pub fn build_site(
     let settings_path = dir.config_path();
     let day_change = dir.config.day_change(&settings_path)?;
     let theme_dir = theme_dir(&dir.root, dir.config.theme())?;
-    let report = dir.ingest_logs(progress("verifying"))?;
-    let model = crate::materialize::materialize(&dir.store)?;
+    let mut decoded = DecodedOperations::new();
+    let report = dir.ingest_logs_keeping(progress("verifying"), &mut decoded)?;
+    let model = crate::materialize::materialize_with(&dir.store, decoded)?;
     let failed = |source: RenderError| BuildError::Render {
         output: out.to_owned(),
         source: Box::new(source),

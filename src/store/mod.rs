@@ -5,7 +5,7 @@
 mod migrations;
 mod queries;
 
-pub use queries::{ForkKind, ForkProof, LogState, PendingOperation, StoredOperation};
+pub use queries::{ForkKind, ForkProof, LogState, OperationRef, PendingOperation, StoredOperation};
 
 use std::path::{Path, PathBuf};
 

@@ -105,6 +105,22 @@ pub struct StoredOperation {
     pub payload: Vec<u8>,
 }
 
+/// A stored, valid operation's id, document and position, without its
+/// payload (see [`Reader::operation_refs`]).
+#[derive(Clone, Copy, Debug)]
+pub struct OperationRef {
+    /// The operation id (entry hash).
+    pub id: OperationId,
+    /// The document it belongs to.
+    pub document: DocumentId,
+    /// The author.
+    pub author: PublicKey,
+    /// The log id.
+    pub log_id: u64,
+    /// The seq num.
+    pub seq_num: u64,
+}
+
 fn hash(bytes: Vec<u8>) -> Hash {
     let mut out = [0u8; 32];
     if bytes.len() == 32 {
@@ -474,6 +490,54 @@ impl Reader<'_> {
         })
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
+    }
+
+    /// The same operations as [`Reader::operations`], in the same order,
+    /// without reading their payloads.
+    pub fn operation_refs(&self) -> Result<Vec<OperationRef>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT o.id, o.document, o.author, o.log_id, o.seq_num
+                 FROM operations o
+                 JOIN logs l ON l.author = o.author AND l.log_id = o.log_id
+                 WHERE o.document IS NOT NULL AND o.error IS NULL
+                   AND (l.forked_at IS NULL OR o.seq_num < l.forked_at)
+                 ORDER BY o.author, o.log_id, o.seq_num",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |row| {
+            Ok(OperationRef {
+                id: hash(row.get(0)?),
+                document: hash(row.get(1)?),
+                author: key(row.get(2)?),
+                log_id: row.get::<_, i64>(3)? as u64,
+                seq_num: row.get::<_, i64>(4)? as u64,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// The payload of the entry at (author, log id, seq num), if stored.
+    pub fn payload_at(
+        &self,
+        author: &PublicKey,
+        log_id: u64,
+        seq_num: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT payload FROM entries WHERE author = ? AND log_id = ? AND seq_num = ?",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![&author.0[..], log_id as i64, seq_num as i64],
+                    |row| row.get(0),
+                )
+                .optional()
+            })
+            .map_err(|e| self.err(e))
     }
 
     /// Every fork proof, ordered by position.
