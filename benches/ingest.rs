@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::{PublicKey, Signature};
+use ed25519_dalek::{Signature, VerifyingKey};
 use pandafest::bundle::{BundleBuilder, BundleReader};
 use pandafest::entry::{Entry, Hash, KeyPair, LogChain, SIGNATURE_BATCH, decode_entry};
 use pandafest::ingest::ingest;
@@ -76,11 +76,11 @@ fn raw_batch_verify(entries: &[Entry]) -> Duration {
         let messages: Vec<&[u8]> = chunk.iter().map(Entry::signed_bytes).collect();
         let signatures: Vec<Signature> = chunk
             .iter()
-            .map(|e| Signature::from_bytes(e.signature()).unwrap())
+            .map(|e| Signature::from_slice(e.signature()).unwrap())
             .collect();
-        let keys: Vec<PublicKey> = chunk
+        let keys: Vec<VerifyingKey> = chunk
             .iter()
-            .map(|e| PublicKey::from_bytes(&e.author.0).unwrap())
+            .map(|e| VerifyingKey::from_bytes(&e.author.0).unwrap())
             .collect();
         ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
     });

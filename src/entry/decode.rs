@@ -33,9 +33,6 @@ pub struct Entry {
     /// Hash of the entry at `lipmaa(seq_num)`, present when that is not
     /// `seq_num - 1`.
     pub lipmaa_link: Option<Hash>,
-    /// The author's key as a curve point, decompressed once while decoding
-    /// and reused by signature verification.
-    pub(crate) key: ed25519_dalek::PublicKey,
 }
 
 impl Entry {
@@ -120,6 +117,5 @@ pub fn decode_entry(bytes: &[u8]) -> Result<Entry, EntryError> {
         payload_size: entry.payload_size,
         backlink: entry.backlink.as_ref().map(hash_of),
         lipmaa_link: entry.lipmaa_link.as_ref().map(hash_of),
-        key: entry.author,
     })
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use ed25519_dalek::{Keypair, PublicKey as DalekPublicKey, SecretKey};
+use ed25519_dalek_v1::{Keypair, PublicKey as DalekPublicKey, SecretKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An author: an ed25519 public key, shown as 64 lowercase hex digits.

@@ -2,7 +2,7 @@
 
 use bamboo_rs_core_ed25519_yasmf::entry::{Entry as BambooEntry, is_lipmaa_required};
 use bamboo_rs_core_ed25519_yasmf::{Signature, YasmfHash, publish};
-use ed25519_dalek::Signer;
+use ed25519_dalek_v1::Signer;
 
 use super::{Entry, EntryError, Hash, KeyPair, decode_entry};
 

@@ -1,6 +1,6 @@
 //! Signature verification in batches (ed25519, Bamboo's signing bytes).
 
-use ed25519_dalek::{PublicKey as DalekPublicKey, Signature, Verifier};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use rayon::prelude::*;
 
 use super::Entry;
@@ -20,26 +20,49 @@ pub fn verify_signatures(entries: &[Entry]) -> Vec<bool> {
         .collect()
 }
 
-fn parts(entry: &Entry) -> Option<(DalekPublicKey, Signature)> {
-    let signature = Signature::from_bytes(entry.signature()).ok()?;
-    Some((entry.key, signature))
+/// The verifying keys of `entries`, in order; `None` where the author's
+/// bytes are not a curve point. A batch mostly comes from one log, so each
+/// author's key is decompressed once per batch.
+fn verifying_keys(entries: &[Entry]) -> Vec<Option<VerifyingKey>> {
+    let mut last: Option<([u8; 32], Option<VerifyingKey>)> = None;
+    entries
+        .iter()
+        .map(|entry| match &last {
+            Some((author, key)) if *author == entry.author.0 => *key,
+            _ => {
+                let key = VerifyingKey::from_bytes(&entry.author.0).ok();
+                last = Some((entry.author.0, key));
+                key
+            }
+        })
+        .collect()
+}
+
+/// The 64-byte signature of `entry`.
+fn signature(entry: &Entry) -> Signature {
+    let bytes: &[u8; 64] = entry
+        .signature()
+        .try_into()
+        .expect("a decoded entry ends in 64 signature bytes");
+    Signature::from_bytes(bytes)
 }
 
 fn verify_chunk(chunk: &[Entry]) -> Vec<bool> {
-    let parsed: Vec<_> = chunk.iter().map(parts).collect();
-    if parsed.iter().all(Option::is_some) {
-        let (keys, signatures): (Vec<_>, Vec<_>) = parsed.iter().flatten().cloned().unzip();
+    let keys = verifying_keys(chunk);
+    let signatures: Vec<Signature> = chunk.iter().map(signature).collect();
+    if keys.iter().all(Option::is_some) {
+        let all: Vec<VerifyingKey> = keys.iter().flatten().copied().collect();
         let messages: Vec<&[u8]> = chunk.iter().map(Entry::signed_bytes).collect();
-        if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+        if ed25519_dalek::verify_batch(&messages, &signatures, &all).is_ok() {
             return vec![true; chunk.len()];
         }
     }
     chunk
         .iter()
-        .zip(parsed)
-        .map(|(entry, parts)| match parts {
-            Some((key, signature)) => key.verify(entry.signed_bytes(), &signature).is_ok(),
-            None => false,
+        .zip(keys)
+        .zip(&signatures)
+        .map(|((entry, key), signature)| {
+            key.is_some_and(|key| key.verify(entry.signed_bytes(), signature).is_ok())
         })
         .collect()
 }
