@@ -24,3 +24,32 @@ fn refuses_a_store_from_a_newer_pandafest() {
     let err = Store::open(&path).err().unwrap();
     assert!(err.to_string().contains("has schema version 99"), "{err}");
 }
+
+#[test]
+fn a_version_1_store_keeps_its_entries_when_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(migrations::MIGRATIONS[0]).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    conn.execute(
+        "INSERT INTO entries (author, log_id, seq_num, hash, backlink, entry, payload)
+         VALUES (?, 0, 1, ?, NULL, ?, ?)",
+        rusqlite::params![&[7u8; 32][..], &[9u8; 32][..], &b"entry"[..], &b"payload"[..]],
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    let version: i64 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, migrations::MIGRATIONS.len() as i64);
+    let reader = store.read();
+    assert_eq!(reader.entry_count().unwrap(), 1);
+    let author = crate::entry::PublicKey([7u8; 32]);
+    assert_eq!(
+        reader.payload_at(&author, 0, 1).unwrap().as_deref(),
+        Some(&b"payload"[..])
+    );
+}
