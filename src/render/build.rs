@@ -95,13 +95,6 @@ pub fn build_site(
         templates_dir,
     };
     let mut output = Output::disk(out).map_err(|e| failed(e.into()))?;
-    // The feeds first: their memory peak is the largest of the build, and
-    // the pages, rendered on all threads, would add theirs to it.
-    crate::feeds::write_feeds(&model, &settings, &mut output).map_err(|e| failed(e.into()))?;
-    let bar = progress("rendering");
-    let pages = render_with(&model, &settings, &mut output, &bar).map_err(failed)?;
-    bar.finish_and_clear();
-    let site_dir = output.dir().expect("a disk output has a directory");
     let site = SiteRecord {
         generator: SiteRecord::this_generator(),
         festival,
@@ -114,7 +107,32 @@ pub fn build_site(
         base_url: settings.base_url.clone(),
         day_change: settings.day_change.format("%H:%M").to_string(),
     };
-    write_site_bundle(&dir.store, &site_dir.join("logs"), Some(site))?;
+    let logs_dir = output
+        .dir()
+        .expect("a disk output has a directory")
+        .join("logs");
+    let store = &mut dir.store;
+    // The log bundle is written from the store on its own thread while the
+    // feeds and pages render from the model: neither needs the other.
+    let (bundle, pages) = std::thread::scope(|scope| {
+        let bundle = scope.spawn(move || write_site_bundle(store, &logs_dir, Some(site)));
+        // The feeds first: their memory peak is the largest of the build,
+        // and the pages, rendered on all threads, would add theirs to it.
+        let pages = crate::feeds::write_feeds(&model, &settings, &mut output)
+            .map_err(|e| failed(e.into()))
+            .and_then(|()| {
+                let bar = progress("rendering");
+                let pages = render_with(&model, &settings, &mut output, &bar).map_err(failed);
+                bar.finish_and_clear();
+                pages
+            });
+        let bundle = bundle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (bundle, pages)
+    });
+    let pages = pages?;
+    bundle?;
     output.commit().map_err(|e| failed(e.into()))?;
     tracing::debug!(elapsed = ?started.elapsed(), pages, "built");
     Ok(BuildSummary {
