@@ -37,6 +37,12 @@ fn previous_char(line: &str, at: usize) -> usize {
 /// next to whitespace, unless no other place on the line will do.
 pub fn fold_line(line: &str) -> String {
     let mut out = String::with_capacity(line.len() + line.len() / 37);
+    push_folded(&mut out, line);
+    out
+}
+
+/// Appends [`fold_line`] of `line` to `out`.
+fn push_folded(out: &mut String, line: &str) {
     let mut rest = line;
     let mut limit = 75;
     while rest.len() > limit {
@@ -64,18 +70,59 @@ pub fn fold_line(line: &str) -> String {
         limit = 74;
     }
     out.push_str(rest);
-    out
 }
 
 /// Undoes every fold in `ics` and folds each content line again with
 /// [`fold_line`]; line ends are CRLF.
 pub fn refold(ics: &str) -> String {
-    let unfolded = ics.replace("\r\n ", "").replace("\r\n\t", "");
-    let mut out = String::with_capacity(ics.len());
-    for line in unfolded.split("\r\n").filter(|l| !l.is_empty()) {
-        out.push_str(&fold_line(line));
-        out.push_str("\r\n");
+    let mut unfolded = without(ics, "\r\n ");
+    if unfolded.contains("\r\n\t") {
+        unfolded = without(&unfolded, "\r\n\t");
     }
+    let mut out = String::with_capacity(ics.len() + ics.len() / 37);
+    let mut rest = unfolded.as_str();
+    while !rest.is_empty() {
+        let (line, next) = match find_crlf(rest, 0) {
+            Some(at) => (&rest[..at], &rest[at + 2..]),
+            None => (rest, ""),
+        };
+        if !line.is_empty() {
+            push_folded(&mut out, line);
+            out.push_str("\r\n");
+        }
+        rest = next;
+    }
+    out
+}
+
+/// The byte offset of the first CRLF in `text` at or after `from`.
+fn find_crlf(text: &str, from: usize) -> Option<usize> {
+    let mut from = from;
+    loop {
+        // `find` with a char looks for its byte with memchr.
+        let at = from + text[from..].find('\r')?;
+        if text.as_bytes().get(at + 1) == Some(&b'\n') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
+/// `text` with every `pattern` (CRLF and one more character) removed, left
+/// to right, as `text.replace(pattern, "")` does.
+fn without(text: &str, pattern: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut done, mut from) = (0, 0);
+    while let Some(at) = find_crlf(text, from) {
+        if text[at..].starts_with(pattern) {
+            out.push_str(&text[done..at]);
+            done = at + pattern.len();
+            from = done;
+        } else {
+            from = at + 1;
+        }
+    }
+    out.push_str(&text[done..]);
     out
 }
 
@@ -143,6 +190,40 @@ mod tests {
         let folded = fold_line(&line);
         assert!(physical(&folded).iter().all(|l| l.len() <= 75));
         assert_eq!(folded.replace("\r\n ", ""), line);
+    }
+
+    /// [`refold`] as whole-string replaces and a split say it.
+    fn refold_by_replace(ics: &str) -> String {
+        let unfolded = ics.replace("\r\n ", "").replace("\r\n\t", "");
+        let mut out = String::new();
+        for line in unfolded.split("\r\n").filter(|l| !l.is_empty()) {
+            out.push_str(&fold_line(line));
+            out.push_str("\r\n");
+        }
+        out
+    }
+
+    #[test]
+    fn refold_unfolds_as_replace_does() {
+        for ics in [
+            "",
+            "\r\n",
+            "A:b\r\n c\r\n\td\r\n",
+            "\r\r\n \n\tX\r",
+            "A\r\n\r\n B\r\n \r\n\t\r\nC",
+            "x\ry\nz\r\n\r\n\r\n",
+        ] {
+            assert_eq!(refold(ics), refold_by_replace(ics), "{ics:?}");
+        }
+        let long = format!("DESCRIPTION:{}\r\n", "ab, cd\r\n ef".repeat(40));
+        assert_eq!(refold(&long), refold_by_replace(&long));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn refold_matches_replace_on_any_line_breaks(ics in "[\r\n \tab]{0,40}") {
+            proptest::prop_assert_eq!(refold(&ics), refold_by_replace(&ics));
+        }
     }
 
     #[test]

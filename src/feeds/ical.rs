@@ -2,6 +2,7 @@
 //! TEXT values; lines are folded again by [`super::fold`] at 75 octets.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use chrono::Utc;
 use chrono_tz::Tz;
@@ -32,38 +33,62 @@ pub struct CalendarFeed<'a> {
     pub rooms: BTreeMap<DocumentId, String>,
 }
 
+/// The last line of every VCALENDAR.
+pub const CALENDAR_END: &str = "END:VCALENDAR\r\n";
+
 impl CalendarFeed<'_> {
-    /// A VCALENDAR named `name` with one VEVENT per event, as RFC 5545 text
-    /// with CRLF line ends. Times are UTC (never floating); DTSTAMP is the
-    /// event's start, so the same logs give the same bytes; SEQUENCE counts
-    /// the event's updates; STATUS is CONFIRMED when every requested
-    /// resource is confirmed, TENTATIVE otherwise, CANCELLED for a deleted
-    /// event. LOCATION is the event's room (its first place, see
-    /// [`super::event_places`]), with GEO for a GPS place; RESOURCES lists
-    /// the other requested resources that were not denied. Events the writer cannot express must be left out before
-    /// (see [`super::inexpressible`]).
+    /// A VCALENDAR named `name` with one VEVENT per event (see
+    /// [`CalendarFeed::vevent`]), as RFC 5545 text with CRLF line ends:
+    /// [`CalendarFeed::header`], the VEVENTs, then [`CALENDAR_END`]. Events
+    /// the writer cannot express must be left out before (see
+    /// [`super::inexpressible`]).
     pub fn calendar(&self, name: &str, events: &[&Event]) -> String {
-        let name = one_line(name);
-        let mut calendar = Calendar::empty();
-        calendar.append_property(("VERSION", "2.0"));
-        calendar.append_property(("PRODID", PRODID));
-        calendar.append_property(("CALSCALE", "GREGORIAN"));
-        // The crate writes NAME (RFC 7986) unescaped, X-WR-CALNAME escaped.
-        calendar.append_property(Property::new("NAME", escape_text(&name)));
-        calendar.append_property(Property::new("X-WR-CALNAME", name));
-        if let Some(zone) = self.time_zone {
-            calendar.append_property(Property::new("X-WR-TIMEZONE", zone.name()));
-        }
+        let mut ics = self.header(name);
         for event in events {
-            calendar.push(self.vevent(event));
+            ics.push_str(&self.vevent(event, &description(event)));
         }
-        refold(&calendar.done().to_string())
+        ics.push_str(CALENDAR_END);
+        ics
     }
 
-    fn vevent(&self, event: &Event) -> VEvent {
+    /// The lines of a VCALENDAR named `name` before its first VEVENT, folded
+    /// (RFC 5545 text, CRLF line ends): VERSION, PRODID, CALSCALE, NAME
+    /// (RFC 7986), X-WR-CALNAME and X-WR-TIMEZONE.
+    pub fn header(&self, name: &str) -> String {
+        let name = one_line(name);
+        let mut properties = vec![
+            // The crate writes NAME (RFC 7986) unescaped, X-WR-CALNAME escaped.
+            Property::new("NAME", escape_text(&name)),
+            Property::new("X-WR-CALNAME", name),
+        ];
+        if let Some(zone) = self.time_zone {
+            properties.push(Property::new("X-WR-TIMEZONE", zone.name()));
+        }
+        let mut lines = String::new();
+        for property in properties {
+            let line: String = property
+                .try_into()
+                .expect("a property writes into a string");
+            lines.push_str(&line);
+        }
+        calendar_start().to_owned() + &refold(&lines)
+    }
+
+    /// The VEVENT of `event`, folded (RFC 5545 text, CRLF line ends), with
+    /// `description` as its DESCRIPTION when not empty: the event's
+    /// subtitle, abstract and description, each Markdown flattened to plain
+    /// text, separated by blank lines. Times are UTC (never floating);
+    /// DTSTAMP is the event's start, so the same logs give the same bytes;
+    /// SEQUENCE counts the event's updates; STATUS is CONFIRMED when every
+    /// requested resource is confirmed, TENTATIVE otherwise, CANCELLED for a
+    /// deleted event. LOCATION is the event's room (its first place, see
+    /// [`super::event_places`]), with GEO for a GPS place; RESOURCES lists
+    /// the other requested resources that were not denied.
+    pub fn vevent(&self, event: &Event, description: &str) -> String {
+        let id = event.id.to_string();
         let mut vevent = VEvent::new();
         vevent
-            .uid(&format!("{}@pandafest", event.id))
+            .uid(&format!("{id}@pandafest"))
             .timestamp(event.start.with_timezone(&Utc))
             .starts(event.start.with_timezone(&Utc))
             .ends(event.end.with_timezone(&Utc))
@@ -76,9 +101,8 @@ impl CalendarFeed<'_> {
             } else {
                 EventStatus::Tentative
             });
-        let description = description(event);
         if !description.is_empty() {
-            vevent.description(&description);
+            vevent.description(description);
         }
         let tags: Vec<String> = event
             .tags
@@ -117,20 +141,42 @@ impl CalendarFeed<'_> {
             vevent.add_property("GEO", format!("{lat:.6};{lon:.6}"));
         }
         if let Some(base) = self.base_url {
-            vevent.url(&format!("{base}events/{}/", event.id));
+            vevent.url(&format!("{base}events/{id}/"));
         }
-        vevent.done()
+        refold(&Component::to_string(&vevent.done()))
     }
 }
 
-/// The plain-text DESCRIPTION: subtitle, abstract and description, each
-/// Markdown flattened, separated by blank lines.
-fn description(event: &Event) -> String {
-    let parts = [
-        event.subtitle.as_deref().map(one_line),
-        event.summary.as_deref().map(markdown_to_text),
-        Some(markdown_to_text(&event.description)),
-    ];
+/// The lines every VCALENDAR starts with, folded: BEGIN, VERSION, PRODID
+/// and CALSCALE.
+fn calendar_start() -> &'static str {
+    static START: OnceLock<String> = OnceLock::new();
+    START.get_or_init(|| {
+        let mut calendar = Calendar::empty();
+        calendar.append_property(("VERSION", "2.0"));
+        calendar.append_property(("PRODID", PRODID));
+        calendar.append_property(("CALSCALE", "GREGORIAN"));
+        let ics = calendar.done().to_string();
+        refold(ics.strip_suffix(CALENDAR_END).unwrap_or(&ics))
+    })
+}
+
+/// The plain-text DESCRIPTION of `event`: subtitle, abstract and
+/// description, each Markdown flattened, separated by blank lines.
+pub(super) fn description(event: &Event) -> String {
+    let subtitle = event.subtitle.as_deref().map(one_line);
+    let summary = event.summary.as_deref().map(markdown_to_text);
+    join_description([
+        subtitle.as_deref(),
+        summary.as_deref(),
+        Some(&markdown_to_text(&event.description)),
+    ])
+}
+
+/// [`description`] from its parts already flattened (subtitle on one line,
+/// abstract and description as plain text): the parts that are not empty,
+/// separated by blank lines.
+pub(super) fn join_description(parts: [Option<&str>; 3]) -> String {
     parts
         .into_iter()
         .flatten()

@@ -16,11 +16,11 @@ mod text;
 mod write;
 
 pub use fold::{fold_line, refold};
-pub use ical::{CalendarFeed, PRODID, escape_text};
+pub use ical::{CALENDAR_END, CalendarFeed, PRODID, escape_text};
 pub use parts::ELSEWHERE;
 pub use plan::{Day, Plan, Room};
-pub use schedule_json::schedule_json;
-pub use schedule_xml::{MAX_XML_DURATION_MINUTES, schedule_xml};
+pub use schedule_json::{schedule_json, write_schedule_json};
+pub use schedule_xml::{MAX_XML_DURATION_MINUTES, schedule_xml, write_schedule_xml};
 pub use select::{
     event_places, festival_events, festival_tree, inexpressible, inexpressible_time,
     location_events, person_events, site_locations,

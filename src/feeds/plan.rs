@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Offset, Timelike};
 use chrono_tz::Tz;
+use rayon::prelude::*;
 use uuid::Uuid;
 
 use super::parts::{event_ids, local_instant, room_names, timeslot_minutes};
@@ -98,18 +99,31 @@ impl Plan {
         let ids = event_ids(events);
         let mut day_dates: BTreeSet<NaiveDate> =
             festival_days(festival, day_change).into_iter().collect();
-        let mut by_day: BTreeMap<NaiveDate, Vec<(usize, Slot)>> = BTreeMap::new();
-        for (event, id) in events.iter().zip(&ids) {
-            let day = schedule_day(event.start, zone, day_change);
+        // Slots are made on all threads, then kept in the order of `events`.
+        let placed: Vec<(NaiveDate, usize, Slot)> = events
+            .par_iter()
+            .zip(&ids)
+            .map(|(event, id)| {
+                let day = schedule_day(event.start, zone, day_change);
+                let place = event_places(model, event).first().map(|p| p.id);
+                let room = rooms
+                    .iter()
+                    .position(|(location, _)| *location == place)
+                    .expect("every place has a room");
+                let name = &rooms[room].1.name;
+                let slot = slot(model, event, *id, &acronym, name, base_url, zone);
+                (day, room, slot)
+            })
+            .collect();
+        // Each day's slots by room (an index into `rooms`), in the order of
+        // `events` (start, then id).
+        let mut by_day: BTreeMap<NaiveDate, Vec<Vec<Slot>>> = BTreeMap::new();
+        for (day, room, slot) in placed {
             day_dates.insert(day);
-            let place = event_places(model, event).first().map(|p| p.id);
-            let room = rooms
-                .iter()
-                .position(|(location, _)| *location == place)
-                .expect("every place has a room");
-            let name = &rooms[room].1.name;
-            let slot = slot(model, event, *id, &acronym, name, base_url, zone);
-            by_day.entry(day).or_default().push((room, slot));
+            by_day
+                .entry(day)
+                .or_insert_with(|| rooms.iter().map(|_| Vec::new()).collect())[room]
+                .push(slot);
         }
         if day_dates.is_empty() {
             day_dates.insert(schedule_day(festival.start, zone, day_change));
@@ -117,33 +131,25 @@ impl Plan {
         let days = day_dates
             .into_iter()
             .enumerate()
-            .map(|(i, date)| {
-                let mut day_rooms: Vec<(usize, Vec<Slot>)> = Vec::new();
-                let mut slots = by_day.remove(&date).unwrap_or_default();
-                // Stable: events keep their order (start, then id) per room.
-                slots.sort_by_key(|(room, _)| *room);
-                for (room, slot) in slots {
-                    match day_rooms.last_mut() {
-                        Some((r, list)) if *r == room => list.push(slot),
-                        _ => day_rooms.push((room, vec![slot])),
-                    }
-                }
-                Day {
-                    index: i as u32 + 1,
-                    date,
-                    start: local_instant(zone, date, day_change),
-                    end: local_instant(zone, date.succ_opt().unwrap_or(date), day_change),
-                    rooms: day_rooms,
-                }
+            .map(|(i, date)| Day {
+                index: i as u32 + 1,
+                date,
+                start: local_instant(zone, date, day_change),
+                end: local_instant(zone, date.succ_opt().unwrap_or(date), day_change),
+                rooms: by_day
+                    .remove(&date)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, slots)| !slots.is_empty())
+                    .collect(),
             })
             .collect::<Vec<_>>();
         let all: Vec<&Slot> = days
             .iter()
             .flat_map(|d| d.rooms.iter().flat_map(|(_, s)| s))
             .collect();
-        let mut tracks: Vec<String> = all.iter().filter_map(|s| s.track.clone()).collect();
-        tracks.sort();
-        tracks.dedup();
+        let tracks: BTreeSet<&str> = all.iter().filter_map(|s| s.track.as_deref()).collect();
         let mut digest = blake3::Hasher::new();
         digest.update(&festival.version.id.0);
         for event in events {
@@ -167,7 +173,7 @@ impl Plan {
             base_url: base_url.map(str::to_owned),
             version: digest.finalize().to_hex()[..16].to_owned(),
             rooms: rooms.into_iter().map(|(_, room)| room).collect(),
-            tracks,
+            tracks: tracks.into_iter().map(str::to_owned).collect(),
             days,
         }
     }
@@ -176,10 +182,39 @@ impl Plan {
     /// zone (`2027-07-16T18:00:00+02:00`), or in UTC (`…Z`) when that
     /// offset is not a whole number of minutes.
     pub fn stamp(at: DateTime<Tz>) -> String {
-        match inexpressible_time(at.fixed_offset(), at.timezone()) {
-            None => at.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-            Some(_) => at.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        if inexpressible_time(at.fixed_offset(), at.timezone()).is_some() {
+            return at.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
         }
+        // As `%Y-%m-%dT%H:%M:%S%:z` writes it (a four-digit year and an
+        // offset in whole minutes, as checked), without parsing the format.
+        let offset = at.offset().fix().local_minus_utc();
+        let minutes = offset.unsigned_abs() / 60;
+        let mut stamp = String::with_capacity(25);
+        push_digits(&mut stamp, at.year() as u32, 4);
+        stamp.push('-');
+        push_digits(&mut stamp, at.month(), 2);
+        stamp.push('-');
+        push_digits(&mut stamp, at.day(), 2);
+        stamp.push('T');
+        push_digits(&mut stamp, at.hour(), 2);
+        stamp.push(':');
+        push_digits(&mut stamp, at.minute(), 2);
+        stamp.push(':');
+        push_digits(&mut stamp, at.second() + at.nanosecond() / 1_000_000_000, 2);
+        stamp.push(if offset < 0 { '-' } else { '+' });
+        push_digits(&mut stamp, minutes / 60, 2);
+        stamp.push(':');
+        push_digits(&mut stamp, minutes % 60, 2);
+        stamp
+    }
+
+    /// The local time of `at` as `HH:MM`.
+    pub fn time_of_day(at: DateTime<Tz>) -> String {
+        let mut time = String::with_capacity(5);
+        push_digits(&mut time, at.hour(), 2);
+        time.push(':');
+        push_digits(&mut time, at.minute(), 2);
+        time
     }
 
     /// Every event of the plan, by day, room, then start.
@@ -187,6 +222,13 @@ impl Plan {
         self.days
             .iter()
             .flat_map(|d| d.rooms.iter().flat_map(|(_, slots)| slots))
+    }
+}
+
+/// Appends the last `width` decimal digits of `n`, zero-padded.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
     }
 }
 
@@ -214,4 +256,36 @@ fn festival_days(festival: &Festival, day_change: NaiveTime) -> Vec<NaiveDate> {
         return Vec::new();
     }
     days_between(festival.start, festival.end, zone, day_change)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn stamps_as_chrono_formats_them(
+            seconds in -2_208_988_800i64..4_102_444_800,
+            zone in prop::sample::select(vec![
+                chrono_tz::UTC,
+                chrono_tz::Europe::Berlin,
+                chrono_tz::Asia::Kolkata,
+                chrono_tz::America::St_Johns,
+                chrono_tz::Pacific::Chatham,
+                chrono_tz::America::Caracas,
+                chrono_tz::Europe::Amsterdam,
+            ]),
+        ) {
+            let at = zone.timestamp_opt(seconds, 0).unwrap();
+            let expected = match inexpressible_time(at.fixed_offset(), zone) {
+                None => at.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                Some(_) => at.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            };
+            prop_assert_eq!(Plan::stamp(at), expected);
+            prop_assert_eq!(Plan::time_of_day(at), at.format("%H:%M").to_string());
+        }
+    }
 }

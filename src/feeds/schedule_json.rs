@@ -1,19 +1,33 @@
 //! `schedule.json` (v1) in the frab/pretalx shape, valid against the C3VOC
 //! JSON schema (`schedule.schema.json`, draft-06).
 
+use std::io::{self, BufWriter, Write};
+
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use super::plan::{Day, Plan};
 use super::slot::Slot;
 
 /// The plan as `schedule.json` v1 (pretty-printed, keys in the order frab
-/// writes them, `<>&` as `\u` escapes). Times carry the festival zone's offset; `start` is local
-/// `HH:MM`; `duration` is `HH:MM`, and the exact `end` is given too.
-/// Without a base URL, an event's `url` (required, an absolute URI) is the
-/// `urn:uuid:` of its guid. `time_zone_name` is left out when the zone's
-/// name does not match the schema's pattern (e.g. `Etc/GMT+5`).
+/// writes them, `<>&` as `\u` escapes, a newline at the end). Times carry
+/// the festival zone's offset; `start` is local `HH:MM`; `duration` is
+/// `HH:MM`, and the exact `end` is given too. Without a base URL, an
+/// event's `url` (required, an absolute URI) is the `urn:uuid:` of its
+/// guid. `time_zone_name` is left out when the zone's name does not match
+/// the schema's pattern (e.g. `Etc/GMT+5`).
 pub fn schedule_json(plan: &Plan) -> String {
+    let mut text = Vec::new();
+    write_schedule_json(plan, &mut text).expect("a schedule serializes into memory");
+    String::from_utf8(text).expect("serde_json writes UTF-8")
+}
+
+/// Writes [`schedule_json`] of `plan` into `out` as it goes, so that the
+/// document is never held in memory whole.
+///
+/// Errors: those of `out`.
+pub fn write_schedule_json(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     let document = Document {
         schema: "https://c3voc.de/schedule/schema.json",
         generator: Generator {
@@ -49,15 +63,86 @@ pub fn schedule_json(plan: &Plan) -> String {
             },
         },
     };
-    let text = serde_json::to_string_pretty(&document).expect("a schedule serializes");
-    // `<`, `>` and `&` occur only inside strings: escaped, the JSON is safe
-    // to inline into HTML and decodes to the same text.
-    let mut text = text
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026");
-    text.push('\n');
-    text
+    // serde_json writes many small pieces: buffered here, they reach `out`
+    // in large ones.
+    let mut buffered = BufWriter::with_capacity(64 * 1024, out);
+    let formatter = HtmlSafe(PrettyFormatter::new());
+    let mut serializer = serde_json::Serializer::with_formatter(&mut buffered, formatter);
+    document.serialize(&mut serializer)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
+
+/// serde_json's pretty printer with `<`, `>` and `&` in strings (keys too)
+/// written as `\u` escapes: the JSON is safe to inline into HTML and
+/// decodes to the same text.
+struct HtmlSafe<'a>(PrettyFormatter<'a>);
+
+impl Formatter for HtmlSafe<'_> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut done = 0;
+        for (at, byte) in bytes.iter().enumerate() {
+            let escape: &[u8] = match byte {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                _ => continue,
+            };
+            writer.write_all(&bytes[done..at])?;
+            writer.write_all(escape)?;
+            done = at + 1;
+        }
+        writer.write_all(&bytes[done..])
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
 }
 
 /// The zone's name when it matches the schema's
@@ -210,7 +295,7 @@ impl<'a> JsonEvent<'a> {
             guid: slot.guid.to_string(),
             id: slot.id,
             date: Plan::stamp(slot.start),
-            start: slot.start.format("%H:%M").to_string(),
+            start: Plan::time_of_day(slot.start),
             end: Plan::stamp(slot.end),
             duration: format!("{:02}:{:02}", minutes / 60, minutes % 60),
             room: &slot.room,

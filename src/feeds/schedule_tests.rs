@@ -253,3 +253,29 @@ fn escapes_xml_and_drops_what_xml_cannot_hold() {
     );
     assert_eq!(escape("\"x\"\n\t", true), "&quot;x&quot;&#10;&#9;");
 }
+
+proptest::proptest! {
+    #[test]
+    fn escapes_character_by_character(
+        text in "[a&<>\"\n\t\r\u{0}\u{1f}\u{7f}\u{85}é\u{fffd}\u{fffe}\u{ffff}]{0,24}",
+        attribute: bool,
+    ) {
+        let mut expected = String::new();
+        for c in text.chars() {
+            match c {
+                '&' => expected.push_str("&amp;"),
+                '<' => expected.push_str("&lt;"),
+                '>' => expected.push_str("&gt;"),
+                '"' if attribute => expected.push_str("&quot;"),
+                '\n' if attribute => expected.push_str("&#10;"),
+                '\t' if attribute => expected.push_str("&#9;"),
+                '\r' => expected.push_str("&#13;"),
+                '\n' | '\t' => expected.push(c),
+                c if c.is_control() && (c as u32) < 0x20 => {}
+                '\u{FFFE}' | '\u{FFFF}' => {}
+                c => expected.push(c),
+            }
+        }
+        proptest::prop_assert_eq!(escape(&text, attribute), expected);
+    }
+}

@@ -1,8 +1,14 @@
 //! `schedule.xml` in the frab format, valid against the C3VOC XSD
 //! (`schedule.xml.xsd`, voc/schedule).
 
+use std::io::{self, Write};
+
 use super::plan::Plan;
 use super::slot::Slot;
+
+/// How many bytes of `schedule.xml` are put together before they are
+/// written out.
+const CHUNK: usize = 64 * 1024;
 
 /// The longest duration the XSD's `duration` type (`HH:MM`, at most two
 /// digits of hours) can hold: 99:59.
@@ -14,6 +20,16 @@ pub const MAX_XML_DURATION_MINUTES: i64 = 99 * 60 + 59;
 /// [`MAX_XML_DURATION_MINUTES`] cannot be written: it is left out with a
 /// warning that names it.
 pub fn schedule_xml(plan: &Plan) -> String {
+    let mut text = Vec::new();
+    write_schedule_xml(plan, &mut text).expect("a schedule is written into memory");
+    String::from_utf8(text).expect("the XML writer writes UTF-8")
+}
+
+/// Writes [`schedule_xml`] of `plan` into `out` as it goes, so that the
+/// document is never held in memory whole.
+///
+/// Errors: those of `out`.
+pub fn write_schedule_xml(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     let mut xml = Xml::default();
     xml.out
         .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -74,20 +90,24 @@ pub fn schedule_xml(plan: &Plan) -> String {
                     continue;
                 }
                 event(&mut xml, slot);
+                if xml.out.len() >= CHUNK {
+                    out.write_all(xml.out.as_bytes())?;
+                    xml.out.clear();
+                }
             }
             xml.close("room");
         }
         xml.close("day");
     }
     xml.close("schedule");
-    xml.out
+    out.write_all(xml.out.as_bytes())
 }
 
 fn event(xml: &mut Xml, slot: &Slot) {
     let (guid, id) = (slot.guid.to_string(), slot.id.to_string());
     xml.open("event", &[("guid", &guid), ("id", &id)]);
     xml.leaf("date", &[], &Plan::stamp(slot.start));
-    xml.leaf("start", &[], &slot.start.format("%H:%M").to_string());
+    xml.leaf("start", &[], &Plan::time_of_day(slot.start));
     xml.leaf(
         "duration",
         &[],
@@ -143,13 +163,22 @@ struct Xml {
 }
 
 impl Xml {
+    fn indent(&mut self) {
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+    }
+
     fn start_tag(&mut self, name: &str, attrs: &[(&str, &str)]) {
-        self.out.push_str(&"  ".repeat(self.depth));
+        self.indent();
         self.out.push('<');
         self.out.push_str(name);
         for (key, value) in attrs {
-            self.out
-                .push_str(&format!(" {key}=\"{}\"", escape(value, true)));
+            self.out.push(' ');
+            self.out.push_str(key);
+            self.out.push_str("=\"");
+            escape_into(&mut self.out, value, true);
+            self.out.push('"');
         }
     }
 
@@ -161,8 +190,14 @@ impl Xml {
 
     fn close(&mut self, name: &str) {
         self.depth -= 1;
-        self.out
-            .push_str(&format!("{}</{name}>\n", "  ".repeat(self.depth)));
+        self.indent();
+        self.end_tag(name);
+    }
+
+    fn end_tag(&mut self, name: &str) {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
     }
 
     fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
@@ -172,31 +207,53 @@ impl Xml {
 
     fn leaf(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
         self.start_tag(name, attrs);
-        self.out
-            .push_str(&format!(">{}</{name}>\n", escape(text, false)));
+        self.out.push('>');
+        escape_into(&mut self.out, text, false);
+        self.end_tag(name);
     }
 }
 
-/// XML 1.0 character data: `&`, `<`, `>` (and in attributes `"`, newline,
-/// tab, CR) escaped; characters XML 1.0 does not allow are dropped.
+/// `text` escaped as [`escape_into`] does it.
+#[cfg(test)]
 pub(super) fn escape(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() && (c as u32) < 0x20 => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, text, attribute);
     out
+}
+
+/// Appends `text` to `out` as XML 1.0 character data: `&`, `<`, `>` (and
+/// in attributes `"`, newline, tab, CR) escaped; characters XML 1.0 does
+/// not allow are dropped. Runs that need no escape are copied whole.
+fn escape_into(out: &mut String, text: &str, attribute: bool) {
+    // Every byte that needs a change is ASCII, or starts U+FFFE or U+FFFF.
+    let bytes = text.as_bytes();
+    let (mut done, mut at) = (0, 0);
+    while at < bytes.len() {
+        let (escaped, len) = match bytes[at] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' if attribute => ("&quot;", 1),
+            b'\n' if attribute => ("&#10;", 1),
+            b'\t' if attribute => ("&#9;", 1),
+            b'\r' => ("&#13;", 1),
+            b'\n' | b'\t' => {
+                at += 1;
+                continue;
+            }
+            0..0x20 => ("", 1),
+            0xEF if matches!(bytes[at + 1..], [0xBF, 0xBE | 0xBF, ..]) => ("", 3),
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.push_str(&text[done..at]);
+        out.push_str(escaped);
+        at += len;
+        done = at;
+    }
+    out.push_str(&text[done..]);
 }
 
 #[cfg(test)]

@@ -106,10 +106,11 @@ pub(super) fn slot(
         }]
     };
     let text = |t: &Option<String>| t.as_deref().map(one_line).filter(|t| !t.is_empty());
+    let hex = event.id.to_hex();
     Slot {
         event: event.id,
         id,
-        guid: guid("event", &event.id.to_hex()),
+        guid: guid("event", &hex),
         slug: format!("{acronym}-{id}-{title_slug}"),
         start: event.start.with_timezone(&zone),
         end: event.end.with_timezone(&zone),
@@ -134,6 +135,6 @@ pub(super) fn slot(
                 url: uri_escape(l.url.trim()),
             })
             .collect(),
-        url: base_url.map(|base| format!("{base}events/{}/", event.id)),
+        url: base_url.map(|base| format!("{base}events/{hex}/")),
     }
 }

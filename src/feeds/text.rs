@@ -7,22 +7,85 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 /// noncharacters U+FFFE and U+FFFF (not allowed in XML 1.0), and turns CRLF
 /// and lone CR into newlines, so a value can be written to any feed.
 pub fn clean_text(text: &str) -> String {
-    text.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .chars()
-        .filter(|c| {
-            (!c.is_control() || *c == '\n' || *c == '\t') && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
-        })
-        .collect()
+    if is_clean(text) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                out.push('\n');
+                chars.next_if_eq(&'\n');
+            }
+            '\n' | '\t' => out.push(c),
+            '\u{FFFE}' | '\u{FFFF}' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether [`clean_text`] leaves `text` as it is: it holds no CR, no
+/// control character but newline and tab (C0, DEL, C1) and no U+FFFE or
+/// U+FFFF. Looks at bytes, not characters.
+fn is_clean(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // Most text is printable ASCII, newlines and tabs: checked in blocks
+    // without a branch per byte.
+    let plain = |b: &u8| (0x20..0x7F).contains(b) || *b == b'\n' || *b == b'\t';
+    if bytes
+        .chunks(64)
+        .all(|block| block.iter().fold(true, |all, b| all & plain(b)))
+    {
+        return true;
+    }
+    bytes.iter().enumerate().all(|(at, byte)| match byte {
+        b'\n' | b'\t' => true,
+        0..0x20 | 0x7F => false,
+        0xC2 => !matches!(bytes.get(at + 1), Some(0x80..=0x9F)),
+        0xEF => !matches!(bytes[at + 1..], [0xBF, 0xBE | 0xBF, ..]),
+        _ => true,
+    })
+}
+
+/// Whether [`one_line`] leaves `text` as it is: printable ASCII with
+/// single spaces between words.
+fn is_one_line(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().all(|b| (0x20..0x7F).contains(b))
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !text.contains("  ")
 }
 
 /// [`clean_text`] on one line: runs of whitespace (newlines included) become
 /// one space, and the ends are trimmed. For titles, names and tags.
 pub fn one_line(text: &str) -> String {
-    clean_text(text)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    if is_one_line(text) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        match c {
+            // What clean_text keeps or makes of them: whitespace.
+            '\r' | '\n' | '\t' => space = !out.is_empty(),
+            // What clean_text removes: it joins what is around it.
+            '\u{FFFE}' | '\u{FFFF}' => {}
+            c if c.is_control() => {}
+            c if c.is_whitespace() => space = !out.is_empty(),
+            c => {
+                if space {
+                    out.push(' ');
+                    space = false;
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// Flattens Markdown into plain text: paragraphs and list items on their
@@ -45,7 +108,9 @@ pub fn markdown_to_text(markdown: &str) -> String {
                     .iter()
                     .any(|s| lower.starts_with(s))
                 {
-                    out.push_str(&format!(" <{url}>"));
+                    out.push_str(" <");
+                    out.push_str(&url);
+                    out.push('>');
                 }
             }
             Event::End(
@@ -63,14 +128,26 @@ pub fn markdown_to_text(markdown: &str) -> String {
 /// `"Rust for Boats!"` -> `"rust-for-boats"`. May be empty.
 pub fn slugify(text: &str, separator: char, max: usize) -> String {
     let mut slug = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
+    // Adds one lowercase character; false when the slug is full.
+    let mut add = |c: char| {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             if slug.len() >= max {
-                break;
+                return false;
             }
             slug.push(c);
         } else if !slug.is_empty() && !slug.ends_with(separator) {
             slug.push(separator);
+        }
+        true
+    };
+    for c in text.chars() {
+        // ASCII lowercases to itself, without the Unicode tables.
+        let more = match c.is_ascii() {
+            true => add(c.to_ascii_lowercase()),
+            false => c.to_lowercase().all(&mut add),
+        };
+        if !more {
+            break;
         }
     }
     slug.trim_end_matches(separator).to_owned()
@@ -128,6 +205,32 @@ mod tests {
             "ab\nc[31m"
         );
         assert_eq!(one_line(" a\n\tb  c\u{0}\r\n"), "a b c");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_line_is_clean_text_with_whitespace_runs_joined(
+            text in "[ a\t\n\r\u{0}\u{7}\u{b}\u{1f}\u{7f}\u{85}\u{a0}\u{2028}\u{3000}\u{fffe}\u{ffff}é]{0,24}"
+        ) {
+            let joined = clean_text(&text).split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(one_line(&text), joined);
+        }
+
+        #[test]
+        fn clean_text_removes_and_turns_as_replace_does(
+            text in "[ a\t\n\r\u{0}\u{7}\u{1f}\u{7f}\u{80}\u{85}\u{9f}\u{a0}\u{fffd}\u{fffe}\u{ffff}é]{0,24}"
+        ) {
+            let reference: String = text
+                .replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .chars()
+                .filter(|c| {
+                    (!c.is_control() || *c == '\n' || *c == '\t')
+                        && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+                })
+                .collect();
+            proptest::prop_assert_eq!(clean_text(&text), reference);
+        }
     }
 
     #[test]

@@ -1,18 +1,28 @@
 //! Writes every feed of a site into the output.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use super::ical::CalendarFeed;
+use rayon::prelude::*;
+
+use super::ical::{CALENDAR_END, CalendarFeed, description, join_description};
 use super::plan::Plan;
-use super::schedule_json::schedule_json;
-use super::schedule_xml::schedule_xml;
+use super::schedule_json::write_schedule_json;
+use super::schedule_xml::write_schedule_xml;
 use super::select::{
     event_places, festival_events, inexpressible, inexpressible_time, site_locations,
 };
+use super::slot::Slot;
 use super::text::http_base;
 use crate::entry::{DocumentId, PublicKey};
-use crate::materialize::{Event, Model};
-use crate::render::{Output, OutputError, RenderSettings};
+use crate::materialize::{Event, Festival, Model};
+use crate::render::{Output, OutputError, RenderSettings, SharedOutput};
+
+/// Calendars larger than this many bytes are written as they are put
+/// together, not held in memory whole.
+const STREAMED_ABOVE: usize = 64 * 1024;
 
 /// Writes the feeds of `settings.festival` (with its nested festivals) into
 /// `output`:
@@ -29,9 +39,12 @@ use crate::render::{Output, OutputError, RenderSettings};
 /// `settings.base_url`, when an http(s) URL, makes event URLs absolute;
 /// without it the iCalendar URL property is left out. An event whose times
 /// a feed cannot express is left out of every feed, with a warning naming
-/// it. Nothing is written when the festival is unknown.
+/// it. Nothing is written when the festival is unknown. The work is spread
+/// over all threads: each event's VEVENT is made once, for every calendar
+/// that holds it, while `schedule.xml` and `schedule.json` are written.
 ///
-/// Errors: [`OutputError`] if a file cannot be written.
+/// Errors: [`OutputError`] if a file cannot be written (one of them if
+/// several cannot).
 pub fn write_feeds(
     model: &Model,
     settings: &RenderSettings,
@@ -43,17 +56,20 @@ pub fn write_feeds(
     };
     let zone = root.time_zone;
     let base = http_base(settings.base_url.as_deref());
-    let events: Vec<&Event> = festival_events(model, root.id)
-        .into_iter()
-        .filter(|event| match inexpressible(event, zone) {
-            None => true,
+    let all = festival_events(model, root.id);
+    let unwritable: Vec<Option<String>> = all.par_iter().map(|e| inexpressible(e, zone)).collect();
+    let events: Vec<&Event> = all
+        .iter()
+        .zip(unwritable)
+        .filter_map(|(event, why)| match why {
+            None => Some(*event),
             Some(why) => {
                 tracing::warn!(
                     "feeds: left out event {} (“{}”): {why}",
                     event.id,
                     event.title
                 );
-                false
+                None
             }
         })
         .collect();
@@ -91,44 +107,185 @@ pub fn write_feeds(
             .filter_map(|r| Some((r.location?, r.name.clone())))
             .collect(),
     };
-    output.write("calendar.ics", feed.calendar(&root.name, &live))?;
-    for event in &events {
-        output.write(
-            &format!("events/{}.ics", event.id),
-            feed.calendar(&event.title, &[event]),
-        )?;
-    }
-    let mut at: BTreeMap<DocumentId, Vec<&Event>> = BTreeMap::new();
-    let mut by: BTreeMap<PublicKey, Vec<&Event>> = BTreeMap::new();
-    for event in &live {
-        for place in event_places(model, event) {
-            at.entry(place.id).or_default().push(event);
-        }
-        by.entry(event.author).or_default().push(event);
-    }
-    for location in site_locations(model, root.id, &live) {
-        let here = at.get(&location.id).map_or(&[][..], Vec::as_slice);
-        let path = format!("locations/{}.ics", location.id);
-        output.write(&path, feed.calendar(&location.title, here))?;
-    }
     // Everyone with an event gets a feed, even if it cannot hold that event.
-    let hosts: BTreeSet<PublicKey> = festival_events(model, root.id)
-        .iter()
-        .map(|e| e.author)
-        .collect();
-    for host in hosts {
-        let name = model
-            .people
-            .get(&host)
-            .map_or_else(|| host.short(), |p| p.name());
-        let hosted = by.get(&host).map_or(&[][..], Vec::as_slice);
-        let path = format!("people/{}.ics", host.to_hex());
-        output.write(&path, feed.calendar(&name, hosted))?;
-    }
-    if let Some(plan) = &plan {
-        output.write("schedule.xml", schedule_xml(plan))?;
-        output.write("schedule.json", schedule_json(plan))?;
-    }
+    let hosts: BTreeSet<PublicKey> = all.iter().map(|e| e.author).collect();
+    // Shared by the calendars (for the events' texts) and the schedules, and
+    // freed by the last of them, while the other is still writing.
+    let plan = plan.map(Arc::new);
+    let calendars = Calendars {
+        feed: &feed,
+        root,
+        events: &events,
+        live: &live,
+        hosts,
+        plan: plan.clone(),
+    };
+    let output = output.shared();
+    // Warnings from the pool go where the caller's go.
+    let dispatch = tracing::dispatcher::get_default(|d| d.clone());
+    let (ics, schedules) = rayon::join(
+        || tracing::dispatcher::with_default(&dispatch, || calendars.write(&output)),
+        || {
+            tracing::dispatcher::with_default(&dispatch, || match plan {
+                Some(plan) => write_schedules(&plan, &output),
+                None => Ok(()),
+            })
+        },
+    );
+    ics?;
+    schedules?;
     tracing::debug!(elapsed = ?started.elapsed(), "feeds");
     Ok(())
+}
+
+/// The iCalendar feeds of a site, and what they are made from.
+struct Calendars<'a> {
+    feed: &'a CalendarFeed<'a>,
+    root: &'a Festival,
+    /// Every event the feeds can express, live and deleted.
+    events: &'a [&'a Event],
+    /// The live ones.
+    live: &'a [&'a Event],
+    /// The authors of every event of the festival tree.
+    hosts: BTreeSet<PublicKey>,
+    /// The schedule, whose slots hold the live events' texts.
+    plan: Option<Arc<Plan>>,
+}
+
+/// A calendar of several events: its path, its name and the events it
+/// holds, as indexes into [`Calendars::events`].
+struct CalendarFile {
+    path: String,
+    name: String,
+    holds: Vec<usize>,
+}
+
+impl Calendars<'_> {
+    /// Writes `calendar.ics`, `events/<id>.ics`, `locations/<id>.ics` and
+    /// `people/<key>.ics` on all threads, each VEVENT made once.
+    fn write(mut self, output: &SharedOutput) -> Result<(), OutputError> {
+        let (vevents, files) = rayon::join(|| self.vevents(output), || self.files());
+        let vevents = vevents?;
+        // Done with the plan: freed here if the schedules are written.
+        self.plan = None;
+        files.par_iter().try_for_each(|file| {
+            let held: Vec<&str> = file.holds.iter().map(|i| vevents[*i].as_str()).collect();
+            self.write_calendar(&file.path, &file.name, &held, output)
+        })
+    }
+
+    /// Every event's VEVENT, in the order of [`Calendars::events`], each
+    /// written into `events/<id>.ics` as soon as it is made. A live event's
+    /// description is put together from its slot in the plan, whose texts
+    /// are flattened already.
+    fn vevents(&self, output: &SharedOutput) -> Result<Vec<String>, OutputError> {
+        let slots: HashMap<DocumentId, &Slot> = self
+            .plan
+            .iter()
+            .flat_map(|plan| plan.slots())
+            .map(|slot| (slot.event, slot))
+            .collect();
+        self.events
+            .par_iter()
+            .map(|event| {
+                let description = match slots.get(&event.id) {
+                    Some(slot) => join_description([
+                        slot.subtitle.as_deref(),
+                        slot.summary.as_deref(),
+                        Some(&slot.description),
+                    ]),
+                    None => description(event),
+                };
+                let vevent = self.feed.vevent(event, &description);
+                let path = format!("events/{}.ics", event.id);
+                self.write_calendar(&path, &event.title, &[&vevent], output)?;
+                Ok(vevent)
+            })
+            .collect()
+    }
+
+    /// The calendars of several events: `calendar.ics`, then each
+    /// location's and each host's.
+    fn files(&self) -> Vec<CalendarFile> {
+        let model = self.feed.model;
+        let live = || (0..self.events.len()).filter(|i| !self.events[*i].version.deleted);
+        let mut at: BTreeMap<DocumentId, Vec<usize>> = BTreeMap::new();
+        let mut by: BTreeMap<PublicKey, Vec<usize>> = BTreeMap::new();
+        for i in live() {
+            let event = self.events[i];
+            for place in event_places(model, event) {
+                at.entry(place.id).or_default().push(i);
+            }
+            by.entry(event.author).or_default().push(i);
+        }
+        let mut files = vec![CalendarFile {
+            path: "calendar.ics".into(),
+            name: self.root.name.clone(),
+            holds: live().collect(),
+        }];
+        for location in site_locations(model, self.root.id, self.live) {
+            files.push(CalendarFile {
+                path: format!("locations/{}.ics", location.id),
+                name: location.title.clone(),
+                holds: at.remove(&location.id).unwrap_or_default(),
+            });
+        }
+        for host in &self.hosts {
+            files.push(CalendarFile {
+                path: format!("people/{}.ics", host.to_hex()),
+                name: model
+                    .people
+                    .get(host)
+                    .map_or_else(|| host.short(), |p| p.name()),
+                holds: by.remove(host).unwrap_or_default(),
+            });
+        }
+        files
+    }
+
+    /// Writes the calendar `path` named `name` with `vevents`: put together
+    /// in memory when small, else streamed.
+    fn write_calendar(
+        &self,
+        path: &str,
+        name: &str,
+        vevents: &[&str],
+        output: &SharedOutput,
+    ) -> Result<(), OutputError> {
+        let header = self.feed.header(name);
+        let parts = || {
+            std::iter::once(header.as_str())
+                .chain(vevents.iter().copied())
+                .chain([CALENDAR_END])
+        };
+        let size: usize = parts().map(str::len).sum();
+        if size <= STREAMED_ABOVE {
+            let mut ics = String::with_capacity(size);
+            parts().for_each(|part| ics.push_str(part));
+            return output.write(path, ics);
+        }
+        output.write_with(path, |out| {
+            parts()
+                .try_for_each(|part| out.write_all(part.as_bytes()))
+                .map_err(io_error(path))
+        })
+    }
+}
+
+/// Writes `schedule.xml`, then `schedule.json`, each as it is put together.
+fn write_schedules(plan: &Plan, output: &SharedOutput) -> Result<(), OutputError> {
+    output.write_with("schedule.xml", |out| {
+        write_schedule_xml(plan, out).map_err(io_error("schedule.xml"))
+    })?;
+    output.write_with("schedule.json", |out| {
+        write_schedule_json(plan, out).map_err(io_error("schedule.json"))
+    })
+}
+
+/// An I/O error while writing the site file `path`.
+fn io_error(path: &str) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: PathBuf::from(path),
+        source,
+    }
 }
