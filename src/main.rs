@@ -32,3 +32,9 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// mimalloc (its v2 line): a build allocates and frees many small strings
+/// on every thread, where it is markedly faster than the system allocator,
+/// and it returns memory as well (a lower peak at 10,000 events).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
