@@ -113,9 +113,14 @@ pub fn build_site(
         .join("logs");
     let store = &mut dir.store;
     // The log bundle is written from the store on its own thread while the
-    // feeds and pages render from the model: neither needs the other.
+    // feeds and pages render from the model: neither needs the other. The
+    // same thread then checkpoints the store, which closing it would do.
     let (bundle, pages) = std::thread::scope(|scope| {
-        let bundle = scope.spawn(move || write_site_bundle(store, &logs_dir, Some(site)));
+        let bundle = scope.spawn(move || {
+            let manifest = write_site_bundle(store, &logs_dir, Some(site))?;
+            store.checkpoint()?;
+            Ok::<_, BuildError>(manifest)
+        });
         // The feeds first: their memory peak is the largest of the build,
         // and the pages, rendered on all threads, would add theirs to it.
         let pages = crate::feeds::write_feeds(&model, &settings, &mut output)
