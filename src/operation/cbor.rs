@@ -130,12 +130,9 @@ pub fn decode_operation(payload: &[u8]) -> Result<Operation, OperationError> {
     }
     let value: Value =
         ciborium::from_reader(payload).map_err(|e| malformed(format!("not CBOR: {e}")))?;
+    // Map key order, duplicates, tags and nulls here; shortest forms and
+    // trailing bytes by encoding the decoded operation again at the end.
     check_canonical(&value).map_err(malformed)?;
-    if to_bytes(&value) != payload {
-        return Err(malformed(
-            "not canonical CBOR (trailing bytes, or a longer form than needed)".into(),
-        ));
-    }
     let Value::Array(items) = value else {
         return Err(malformed("not an array".into()));
     };
