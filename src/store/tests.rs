@@ -35,7 +35,12 @@ fn a_version_1_store_keeps_its_entries_when_migrated() {
     conn.execute(
         "INSERT INTO entries (author, log_id, seq_num, hash, backlink, entry, payload)
          VALUES (?, 0, 1, ?, NULL, ?, ?)",
-        rusqlite::params![&[7u8; 32][..], &[9u8; 32][..], &b"entry"[..], &b"payload"[..]],
+        rusqlite::params![
+            &[7u8; 32][..],
+            &[9u8; 32][..],
+            &b"entry"[..],
+            &b"payload"[..]
+        ],
     )
     .unwrap();
     drop(conn);
