@@ -7,7 +7,7 @@ use crate::entry::{DocumentId, OperationId, PublicKey};
 use crate::operation::{
     Action, EventFields, FestivalFields, Fields, ResourceFields, decode_operation,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{OperationRef, Store, StoreError};
 
 /// A live document: its id, current version and current fields.
 #[derive(Clone, Debug)]
@@ -54,21 +54,23 @@ impl Existing {
 ///
 /// Errors: [`StoreError`] if the store cannot be read.
 pub(crate) fn scan(store: &Store, author: PublicKey) -> Result<Existing, StoreError> {
-    let operations = store.read().operations()?;
+    let reader = store.read();
     // Operations come ordered by author, log and seq: the last one seen of
     // a document is its current version.
-    let mut last: BTreeMap<DocumentId, (u64, u64, usize)> = BTreeMap::new();
-    for (index, op) in operations.iter().enumerate() {
+    let mut last: BTreeMap<DocumentId, OperationRef> = BTreeMap::new();
+    for op in reader.operation_refs()? {
         if op.author == author {
-            last.insert(op.document, (op.log_id, op.seq_num, index));
+            last.insert(op.document, op);
         }
     }
-    let mut current: Vec<(u64, u64, usize)> = last.into_values().collect();
-    current.sort_unstable();
+    let mut current: Vec<OperationRef> = last.into_values().collect();
+    current.sort_unstable_by_key(|op| (op.log_id, op.seq_num));
     let mut existing = Existing::default();
-    for (_, _, index) in current {
-        let op = &operations[index];
-        let Ok(operation) = decode_operation(&op.payload) else {
+    for op in current {
+        let payload = reader
+            .payload_at(&op.author, op.log_id, op.seq_num)?
+            .unwrap_or_default();
+        let Ok(operation) = decode_operation(&payload) else {
             continue;
         };
         if operation.action == Action::Delete {

@@ -10,7 +10,7 @@ use crate::entry::{DocumentId, OperationId, PublicKey};
 use crate::operation::{
     Action, AuthorizationFields, Fields, Operation, OperationError, decode_operation,
 };
-use crate::store::StoredOperation;
+use crate::store::OperationRef;
 
 /// One operation of a document, with its position in its author's logs.
 pub(super) struct Step {
@@ -36,26 +36,20 @@ fn time(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).expect("validated at ingest")
 }
 
-/// One operation, decoded, with the document it belongs to.
+/// One operation, decoded, with its document and position.
 pub(super) struct Decoded {
-    pub id: OperationId,
-    pub document: DocumentId,
-    pub author: PublicKey,
-    pub position: (u64, u64),
+    pub op: OperationRef,
     pub operation: Result<Operation, OperationError>,
 }
 
 /// Decodes the payloads of stored operations, in parallel (each stands
 /// alone); the order is kept.
-pub(super) fn decode(operations: Vec<StoredOperation>) -> Vec<Decoded> {
+pub(super) fn decode(operations: Vec<(OperationRef, Vec<u8>)>) -> Vec<Decoded> {
     operations
         .into_par_iter()
-        .map(|op| Decoded {
-            id: op.id,
-            document: op.document,
-            author: op.author,
-            position: (op.log_id, op.seq_num),
-            operation: decode_operation(&op.payload),
+        .map(|(op, payload)| Decoded {
+            op,
+            operation: decode_operation(&payload),
         })
         .collect()
 }
@@ -64,12 +58,12 @@ pub(super) fn decode(operations: Vec<StoredOperation>) -> Vec<Decoded> {
 /// document and builds the model's documents.
 pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
     let mut by_document: BTreeMap<DocumentId, Vec<Step>> = BTreeMap::new();
-    for op in operations {
-        match op.operation {
+    for Decoded { op, operation } in operations {
+        match operation {
             Ok(operation) => by_document.entry(op.document).or_default().push(Step {
                 id: op.id,
                 author: op.author,
-                position: op.position,
+                position: (op.log_id, op.seq_num),
                 operation,
             }),
             Err(e) => model.notes.push(format!("operation {}: {e}", op.id)),

@@ -11,10 +11,10 @@ pub use model::{
 };
 
 use crate::ingest::DecodedOperations;
-use crate::store::{Reader, Store, StoreError, StoredOperation};
+use crate::store::{Reader, Store, StoreError};
 
 /// Reads the store's valid operations and fork proofs and works out the
-/// festival model (see [`from_operations`]).
+/// festival model.
 ///
 /// Errors: [`StoreError`] if the store cannot be read.
 pub fn materialize(store: &Store) -> Result<Model, StoreError> {
@@ -33,39 +33,33 @@ pub fn materialize_with(
 ) -> Result<Model, StoreError> {
     let started = std::time::Instant::now();
     let reader = store.read();
-    let operations = if decoded.is_empty() {
-        documents::decode(reader.operations()?)
-    } else {
-        let mut ready = Vec::new();
-        let mut missing = Vec::new();
-        for op in reader.operation_refs()? {
-            match decoded.remove(&op.id) {
-                Some(operation) => ready.push(documents::Decoded {
-                    id: op.id,
-                    document: op.document,
-                    author: op.author,
-                    position: (op.log_id, op.seq_num),
-                    operation: Ok(operation),
-                }),
-                None => missing.push(StoredOperation {
-                    id: op.id,
-                    document: op.document,
-                    author: op.author,
-                    log_id: op.log_id,
-                    seq_num: op.seq_num,
-                    payload: reader
-                        .payload_at(&op.author, op.log_id, op.seq_num)?
-                        .unwrap_or_default(),
-                }),
+    let mut operations = Vec::new();
+    let mut missing = Vec::new();
+    for op in reader.operation_refs()? {
+        match decoded.remove(&op.id) {
+            Some(operation) => operations.push(documents::Decoded {
+                op,
+                operation: Ok(operation),
+            }),
+            None => {
+                // An entry is stored before its operation, so it is there.
+                let payload = reader
+                    .payload_at(&op.author, op.log_id, op.seq_num)?
+                    .unwrap_or_default();
+                missing.push((op, payload));
             }
         }
-        ready.extend(documents::decode(missing));
-        ready.sort_by_key(|op| (op.author, op.position));
-        ready
-    };
+    }
+    // What is left was found invalid after the ingest decoded it.
     drop(decoded);
-    let forks = forked_logs(&reader)?;
-    let model = build(operations, forks);
+    operations.extend(documents::decode(missing));
+    operations.sort_by_key(|d| (d.op.author, d.op.log_id, d.op.seq_num));
+    let mut model = Model {
+        forks: forked_logs(&reader)?,
+        ..Model::default()
+    };
+    let documents = documents::build(operations, &mut model);
+    authorization::apply(&documents, &mut model);
     tracing::debug!(elapsed = ?started.elapsed(), events = model.events.len(), "materialized");
     Ok(model)
 }
@@ -81,22 +75,6 @@ fn forked_logs(reader: &Reader<'_>) -> Result<Vec<ForkedLog>, StoreError> {
             kind: p.kind,
         })
         .collect())
-}
-
-/// Works out the model from stored operations (ordered by author, log id
-/// and seq num) and the forked logs. Pure: no I/O.
-pub fn from_operations(operations: Vec<StoredOperation>, forks: Vec<ForkedLog>) -> Model {
-    build(documents::decode(operations), forks)
-}
-
-fn build(operations: Vec<documents::Decoded>, forks: Vec<ForkedLog>) -> Model {
-    let mut model = Model {
-        forks,
-        ..Model::default()
-    };
-    let documents = documents::build(operations, &mut model);
-    authorization::apply(&documents, &mut model);
-    model
 }
 
 #[cfg(test)]

@@ -88,25 +88,8 @@ impl ForkProof {
     }
 }
 
-/// A stored, valid operation with its position, for materializing.
-#[derive(Clone, Debug)]
-pub struct StoredOperation {
-    /// The operation id (entry hash).
-    pub id: OperationId,
-    /// The document it belongs to.
-    pub document: DocumentId,
-    /// The author.
-    pub author: PublicKey,
-    /// The log id.
-    pub log_id: u64,
-    /// The seq num.
-    pub seq_num: u64,
-    /// The CBOR payload.
-    pub payload: Vec<u8>,
-}
-
-/// A stored, valid operation's id, document and position, without its
-/// payload (see [`Reader::operation_refs`]).
+/// A stored, valid operation's id, document and position (see
+/// [`Reader::operation_refs`]).
 #[derive(Clone, Copy, Debug)]
 pub struct OperationRef {
     /// The operation id (entry hash).
@@ -463,37 +446,9 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Every valid, resolved operation in a trusted part of its log, ordered
-    /// by author, log id and seq num.
-    pub fn operations(&self) -> Result<Vec<StoredOperation>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT o.id, o.document, o.author, o.log_id, o.seq_num, e.payload
-                 FROM operations o
-                 JOIN entries e ON e.author = o.author AND e.log_id = o.log_id AND e.seq_num = o.seq_num
-                 JOIN logs l ON l.author = o.author AND l.log_id = o.log_id
-                 WHERE o.document IS NOT NULL AND o.error IS NULL
-                   AND (l.forked_at IS NULL OR o.seq_num < l.forked_at)
-                 ORDER BY o.author, o.log_id, o.seq_num",
-            )
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], |row| {
-            Ok(StoredOperation {
-                id: hash(row.get(0)?),
-                document: hash(row.get(1)?),
-                author: key(row.get(2)?),
-                log_id: row.get::<_, i64>(3)? as u64,
-                seq_num: row.get::<_, i64>(4)? as u64,
-                payload: row.get(5)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
-    }
-
-    /// The same operations as [`Reader::operations`], in the same order,
-    /// without reading their payloads.
+    /// Every valid, resolved operation in a trusted part of its log (before
+    /// any fork point), ordered by author, log id and seq num; the payloads
+    /// are read with [`Reader::payload_at`].
     pub fn operation_refs(&self) -> Result<Vec<OperationRef>, StoreError> {
         let mut stmt = self
             .conn
