@@ -354,6 +354,11 @@ fn rejects_what_is_no_schedule_with_the_file_named() {
             "schedule.json: malformed frab/pretalx schedule.json: expected value at line 1 column 75",
         ),
         (
+            "entity-expansion",
+            "schedule.xml",
+            "schedule.xml: malformed frab/Pentabarf schedule.xml: XML with DTD detected",
+        ),
+        (
             "wrong-root",
             "schedule.xml",
             "schedule.xml: not a schedule (frab/Pentabarf XML, schedule.json or iCalendar): the XML root element is <rss>, not <schedule>",

@@ -8,9 +8,12 @@ use chrono_tz::Tz;
 
 use super::schedule::Problem;
 
-/// Parses a duration: `H:MM`, `HH:MM`, `H:MM:SS` (hours unbounded, minutes
-/// and seconds below 60), `D:HH:MM:SS`, or ISO 8601 / RFC 5545 `PnDTnHnMnS`
-/// and `PnW`. `None` if it is none of these.
+/// The longest duration an event may have: 366 days, in seconds.
+pub const MAX_DURATION_SECONDS: i64 = 366 * 86400;
+
+/// Parses a duration: `H:MM`, `HH:MM`, `H:MM:SS` (minutes and seconds
+/// below 60), `D:HH:MM:SS`, or ISO 8601 / RFC 5545 `PnDTnHnMnS` and `PnW`.
+/// `None` if it is none of these, or longer than [`MAX_DURATION_SECONDS`].
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     if text.starts_with(['P', 'p', '+']) {
@@ -32,7 +35,14 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         [d, h, m, s] if *h < 24 && below_60(&[*m, *s]) => d * 86400 + h * 3600 + m * 60 + s,
         _ => return None,
     };
-    Some(Duration::seconds(seconds))
+    bounded(seconds)
+}
+
+/// `seconds` as a duration, if it is no longer than an event may be.
+fn bounded(seconds: i64) -> Option<Duration> {
+    (0..=MAX_DURATION_SECONDS)
+        .contains(&seconds)
+        .then(|| Duration::seconds(seconds))
 }
 
 /// `P1DT2H30M`, `PT45M`, `P2W`: RFC 5545 durations (no years or months).
@@ -49,7 +59,7 @@ fn parse_iso_duration(text: &str) -> Option<Duration> {
             unit => {
                 let n: i64 = number.parse().ok()?;
                 number.clear();
-                total += n * match (unit, in_time) {
+                let unit = match (unit, in_time) {
                     ('W', false) => 7 * 86400,
                     ('D', false) => 86400,
                     ('H', true) => 3600,
@@ -57,11 +67,15 @@ fn parse_iso_duration(text: &str) -> Option<Duration> {
                     ('S', true) => 1,
                     _ => return None,
                 };
+                total = n.checked_mul(unit)?.checked_add(total)?;
                 any = true;
             }
         }
     }
-    (any && number.is_empty()).then(|| Duration::seconds(total))
+    if !any || !number.is_empty() {
+        return None;
+    }
+    bounded(total)
 }
 
 /// Parses a clock time `HH:MM` or `HH:MM:SS` (one-digit hours too).
@@ -240,8 +254,12 @@ mod tests {
         assert_eq!(minutes("PT1H30M"), Some(90));
         assert_eq!(minutes("P1D"), Some(1440));
         assert_eq!(minutes("P1W"), Some(10080));
+        assert_eq!(minutes("P366D"), Some(366 * 1440));
         for bad in [
             "", "90", "1:75", "1h30", "1:3a", "PT", "P1H", "-0:30", "1::30",
+            // Longer than an event may be, or past what a number holds.
+            "P367D", "9999:00", "P99999999D", "PT9999999999999999S",
+            "P9999999999999999999W",
         ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }

@@ -25,8 +25,8 @@ const NODES_LIMIT: u32 = 20_000_000;
 /// [`ImportError::NotASchedule`] if its root is not `<schedule>` with a
 /// `<conference>`. Problems with single events are in the schedule.
 pub fn parse_xml(source_name: &str, text: &str, zone: Option<Tz>) -> Result<Schedule, ImportError> {
+    // No DTD: its entities could expand a small file into gigabytes.
     let options = ParsingOptions {
-        allow_dtd: true,
         nodes_limit: NODES_LIMIT,
         ..ParsingOptions::default()
     };
