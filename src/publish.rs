@@ -63,62 +63,21 @@ impl<'a> Publisher<'a> {
         Ok(logs.iter().map(|log| log.log_id + 1).max().unwrap_or(0))
     }
 
-    /// Signs `operation` as the next entry of log `log_id` and ingests it.
-    /// Returns the operation id.
+    /// Signs `operation` as the next entry of log `log_id` and ingests it
+    /// (a batch of one, see [`Publisher::publish_batch`]). Returns the
+    /// operation id.
     ///
-    /// Errors: [`PublishError::Rejected`] if ingest rejects it (the entry is
-    /// then not stored, or stored with its operation marked invalid).
+    /// Errors: [`PublishError::Invalid`] before anything is signed if the
+    /// operation breaks its schema's rules; [`PublishError::Rejected`] if
+    /// ingest rejects the entry (for example an update of another author's
+    /// document).
     pub fn publish(
         &mut self,
         log_id: u64,
         operation: &Operation,
     ) -> Result<OperationId, PublishError> {
-        let author = self.key.public_key();
-        let payload = encode_operation(operation);
-        let reader = self.store.read();
-        let height = reader
-            .logs()?
-            .into_iter()
-            .find(|log| log.author == author && log.log_id == log_id)
-            .map(|log| log.height)
-            .unwrap_or(0);
-        let entry = if height == 0 {
-            sign_next(self.key, log_id, &payload, None)?
-        } else {
-            let lipmaa_seq = bamboo_rs_core_ed25519_yasmf::lipmaa(height + 1);
-            let missing = |seq| {
-                PublishError::Entry(EntryError::Publish {
-                    reason: format!("seq {seq} of log {log_id} is not in the store"),
-                })
-            };
-            let backlink = reader
-                .entry_bytes(&author, log_id, height)?
-                .ok_or_else(|| missing(height))?;
-            let lipmaa = reader
-                .entry_bytes(&author, log_id, lipmaa_seq)?
-                .ok_or_else(|| missing(lipmaa_seq))?;
-            sign_next(
-                self.key,
-                log_id,
-                &payload,
-                Some(Previous {
-                    seq_num: height,
-                    backlink_entry: &backlink,
-                    lipmaa_entry: &lipmaa,
-                }),
-            )?
-        };
-        let id = entry.hash;
-        let raw = RawEntry {
-            entry: entry.bytes,
-            payload,
-            origin: "local publish".into(),
-        };
-        let mut report = ingest(self.store, [Ok(raw)], |_| {})?;
-        if let Some(rejection) = report.rejected.pop() {
-            return Err(PublishError::Rejected(Box::new(rejection)));
-        }
-        Ok(id)
+        let ids = self.publish_batch(log_id, std::slice::from_ref(operation))?;
+        Ok(ids[0])
     }
 
     /// Starts a batch of new entries for log `log_id`: each

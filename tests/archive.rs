@@ -405,3 +405,37 @@ fn never_ending_body_is_cut_off() {
     assert!(text.contains(".bamboo"), "{text}");
     assert_eq!(summary.report.ingested, 0);
 }
+
+#[test]
+fn a_shift_past_the_calendar_is_an_error_and_publishes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let site = built_sample(root.path());
+    let source = ArchiveSource::open_with(site.to_str().unwrap(), quick()).unwrap();
+    for (shift, expected) in [
+        // Past what a time can hold.
+        ("20000000w", "shifted by --shift is out of range"),
+        // A time, but past year 9999: the festival's start is refused.
+        (
+            "2000000w",
+            "operation 0 of the batch is invalid: festival_v1 field `start`: `+40358-03-28T10:00:00+02:00` is not an RFC 3339 time",
+        ),
+    ] {
+        let fork_dir = root.path().join(format!("fork-{shift}"));
+        let error = fork_archive(
+            &source,
+            &fork_dir,
+            "Far future",
+            parse_shift(shift).unwrap(),
+            ProgressBar::hidden(),
+        )
+        .unwrap_err();
+        let text = format!("{error:#}");
+        assert!(text.contains(expected), "{shift}: {text}");
+        let dir = FestivalDir::open(&fork_dir).unwrap();
+        let model = materialize(&dir.store).unwrap();
+        assert!(
+            model.festivals.values().all(|f| f.forked_from.is_none()),
+            "{shift}: a part of the fork was published"
+        );
+    }
+}

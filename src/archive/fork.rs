@@ -116,15 +116,10 @@ impl Cloner<'_> {
         let model = self.model;
         let mut publisher = Publisher::new(&mut dir.store, key);
         let log_id = publisher.log_for(None)?;
-        // The festival tree, parents before children.
-        let mut tree = vec![original];
-        let mut next = 0;
-        while next < tree.len() {
-            if let Some(f) = model.festivals.get(&tree[next]) {
-                tree.extend(f.children.iter().copied());
-            }
-            next += 1;
-        }
+        // One batch: an operation that breaks its schema's rules (a date
+        // shifted past year 9999) stops the fork before anything is stored.
+        let mut batch = publisher.batch(log_id)?;
+        let tree = crate::feeds::festival_tree(model, original);
         for id in &tree {
             let f = &model.festivals[id];
             let fields = FestivalFields {
@@ -134,8 +129,8 @@ impl Cloner<'_> {
                     f.name.clone()
                 },
                 description: f.description.clone(),
-                start: (f.start + self.shift).to_rfc3339(),
-                end: (f.end + self.shift).to_rfc3339(),
+                start: self.shifted(f.start, f.id)?,
+                end: self.shifted(f.end, f.id)?,
                 time_zone: f.time_zone.name().to_owned(),
                 parent: f.parent.and_then(|p| self.festivals.get(&p).copied()),
                 forked_from: (*id == original).then(|| ForkedFrom {
@@ -145,7 +140,7 @@ impl Cloner<'_> {
                 }),
                 source: None,
             };
-            let clone = publisher.publish(log_id, &Operation::create(Fields::Festival(fields)))?;
+            let clone = batch.push(&Operation::create(Fields::Festival(fields)))?;
             self.festivals.insert(*id, clone);
             self.counts.0 += 1;
         }
@@ -164,7 +159,7 @@ impl Cloner<'_> {
                 derived_from: Some(resource.id),
                 source: None,
             };
-            let clone = publisher.publish(log_id, &Operation::create(Fields::Resource(fields)))?;
+            let clone = batch.push(&Operation::create(Fields::Resource(fields)))?;
             self.resources.insert(resource.id, clone);
             self.counts.1 += 1;
         }
@@ -182,8 +177,8 @@ impl Cloner<'_> {
                 festival: self.festivals[&event.festival],
                 title: event.title.clone(),
                 description: event.description.clone(),
-                start: (event.start + self.shift).to_rfc3339(),
-                end: (event.end + self.shift).to_rfc3339(),
+                start: self.shifted(event.start, event.id)?,
+                end: self.shifted(event.end, event.id)?,
                 resources: requests
                     .iter()
                     .map(|r| self.resources[&r.resource])
@@ -197,7 +192,7 @@ impl Cloner<'_> {
                 derived_from: Some(event.id),
                 source: None,
             };
-            let clone = publisher.publish(log_id, &Operation::create(Fields::Event(fields)))?;
+            let clone = batch.push(&Operation::create(Fields::Event(fields)))?;
             self.counts.2 += 1;
             for request in requests {
                 let decision = match request.state {
@@ -212,10 +207,28 @@ impl Cloner<'_> {
                     decision,
                     note: request.note.clone().unwrap_or_default(),
                 };
-                publisher.publish(log_id, &Operation::create(Fields::Authorization(fields)))?;
+                batch.push(&Operation::create(Fields::Authorization(fields)))?;
                 self.counts.3 += 1;
             }
         }
+        batch.commit(|_| {})?;
         Ok(self.festivals[&original])
+    }
+
+    /// `at` moved by the shift, as RFC 3339.
+    ///
+    /// Errors: [`ArchiveError::ShiftOutOfRange`] naming `document` if the
+    /// result falls outside what chrono can hold.
+    fn shifted(
+        &self,
+        at: chrono::DateTime<chrono::FixedOffset>,
+        document: DocumentId,
+    ) -> Result<String, ArchiveError> {
+        at.checked_add_signed(self.shift)
+            .map(|t| t.to_rfc3339())
+            .ok_or_else(|| ArchiveError::ShiftOutOfRange {
+                document,
+                at: at.to_rfc3339(),
+            })
     }
 }

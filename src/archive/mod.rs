@@ -15,6 +15,7 @@ pub use shift::parse_shift;
 pub use source::{ArchiveSource, SiteLocation};
 pub use verify::{VerifyReport, verify_archive};
 
+use crate::entry::DocumentId;
 use std::path::PathBuf;
 
 /// Errors about an archive as a whole. Bad entries are not errors: they are
@@ -56,4 +57,12 @@ pub enum ArchiveError {
     /// A `--shift` that is not a duration.
     #[error("`{0}` is not a duration: use a number and a unit (w, d, h, m), e.g. 365d or -1w2d")]
     BadShift(String),
+    /// Shifting a time of the festival leaves the calendar.
+    #[error("document {document}: {at} shifted by --shift is out of range")]
+    ShiftOutOfRange {
+        /// The festival or event.
+        document: DocumentId,
+        /// Its time before the shift (RFC 3339).
+        at: String,
+    },
 }

@@ -203,6 +203,7 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
         person.display_name = Some(name);
         person.bio = Some(bio).filter(|b| !b.is_empty());
     }
+    break_parent_cycles(model);
     let children: Vec<(DocumentId, DocumentId)> = model
         .festivals
         .values()
@@ -222,4 +223,27 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
         festival.children.sort_by_key(|c| (starts[c], *c));
     }
     documents
+}
+
+/// Festivals nest as a tree: a festival whose parent chain comes back to
+/// it (its own parent, or A in B in A) loses its parent link, with a note,
+/// so that whatever walks the tree ends.
+pub(super) fn break_parent_cycles(model: &mut Model) {
+    let ids: Vec<DocumentId> = model.festivals.keys().copied().collect();
+    for id in ids {
+        let mut seen = std::collections::BTreeSet::from([id]);
+        let mut at = model.festivals[&id].parent;
+        while let Some(parent) = at {
+            if !seen.insert(parent) {
+                if parent == id {
+                    model.festivals.get_mut(&id).expect("listed above").parent = None;
+                    model.notes.push(format!(
+                        "festival {id}: its parent festivals lead back to it; shown at the top level"
+                    ));
+                }
+                break;
+            }
+            at = model.festivals.get(&parent).and_then(|f| f.parent);
+        }
+    }
 }

@@ -337,3 +337,41 @@ fn conflict_names_the_holder_among_many() {
         }
     );
 }
+
+#[test]
+fn a_festival_whose_parents_lead_back_to_it_loses_its_parent() {
+    let (mut model, outcome) = model_of(
+        r#"
+[[op]]
+do = "festival"
+id = "kids"
+author = "ada"
+name = "Kids"
+description = ""
+start = "2027-07-16T10:00:00+02:00"
+end = "2027-07-18T22:00:00+02:00"
+time_zone = "Europe/Berlin"
+parent = "camp"
+"#,
+    );
+    let camp = outcome.documents["camp"];
+    let kids = outcome.documents["kids"];
+    assert_eq!(model.festivals[&kids].parent, Some(camp));
+    // Logs could say so: camp in kids, and kids in camp.
+    model.festivals.get_mut(&camp).unwrap().parent = Some(kids);
+    documents::break_parent_cycles(&mut model);
+    assert_eq!(model.festivals[&camp].parent, None);
+    assert_eq!(model.festivals[&kids].parent, Some(camp));
+    assert!(
+        model.notes.iter().any(|n| n
+            == &format!(
+                "festival {camp}: its parent festivals lead back to it; shown at the top level"
+            )),
+        "{:?}",
+        model.notes
+    );
+    // Its own parent.
+    model.festivals.get_mut(&kids).unwrap().parent = Some(kids);
+    documents::break_parent_cycles(&mut model);
+    assert_eq!(model.festivals[&kids].parent, None);
+}
