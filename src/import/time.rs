@@ -256,9 +256,20 @@ mod tests {
         assert_eq!(minutes("P1W"), Some(10080));
         assert_eq!(minutes("P366D"), Some(366 * 1440));
         for bad in [
-            "", "90", "1:75", "1h30", "1:3a", "PT", "P1H", "-0:30", "1::30",
+            "",
+            "90",
+            "1:75",
+            "1h30",
+            "1:3a",
+            "PT",
+            "P1H",
+            "-0:30",
+            "1::30",
             // Longer than an event may be, or past what a number holds.
-            "P367D", "9999:00", "P99999999D", "PT9999999999999999S",
+            "P367D",
+            "9999:00",
+            "P99999999D",
+            "PT9999999999999999S",
             "P9999999999999999999W",
         ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
