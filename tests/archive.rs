@@ -289,7 +289,10 @@ fn manifest_paths_cannot_escape() {
         "{text}"
     );
     assert!(
-        text.contains("leaves the bundle directory") && text.contains("outside.bamboo"),
+        text.contains(&format!(
+            "path `{}` leaves the bundle directory",
+            outside.display()
+        )),
         "{text}"
     );
     assert!(text.contains("is a symbolic link"), "{text}");
@@ -391,8 +394,10 @@ fn never_ending_body_is_cut_off() {
             );
             let _ = stream.write_all(&manifest_bytes);
         } else {
+            // Empty records (a zero length, then a zero length) that would
+            // never end: only the body limit stops them.
             let _ = write!(stream, "HTTP/1.1 200 OK\r\n\r\n");
-            let chunk = [0x41u8; 65536];
+            let chunk = [0u8; 65536];
             while stream.write_all(&chunk).is_ok() {}
         }
     });
@@ -402,7 +407,10 @@ fn never_ending_body_is_cut_off() {
     let summary = import_archive(&source, into.path(), ProgressBar::hidden()).unwrap();
     assert!(started.elapsed() < Duration::from_secs(30));
     let text = summary.report.lines().join("\n");
-    assert!(text.contains(".bamboo"), "{text}");
+    assert!(
+        text.contains(".bamboo") && text.contains("the response is larger than"),
+        "{text}"
+    );
     assert_eq!(summary.report.ingested, 0);
 }
 
@@ -438,4 +446,41 @@ fn a_shift_past_the_calendar_is_an_error_and_publishes_nothing() {
             "{shift}: a part of the fork was published"
         );
     }
+}
+
+#[test]
+fn a_log_file_that_is_a_fifo_is_named_not_waited_for() {
+    let (text, ingested, _, _root) = import_spoiled(|logs| {
+        let file = first_log(logs);
+        std::fs::remove_file(&file).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&file)
+            .status()
+            .unwrap();
+        assert!(made.success());
+    });
+    assert!(
+        text.contains(".bamboo") && text.contains("the log file is not a regular file"),
+        "{text}"
+    );
+    assert!(ingested > 100, "the other logs are kept: {ingested}");
+}
+
+#[test]
+fn a_manifest_that_is_a_device_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("festival");
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival"),
+        &dir,
+    );
+    let manifest = dir.join("logs/manifest.json");
+    std::fs::remove_file(&manifest).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &manifest).unwrap();
+    let mut festival = FestivalDir::open(&dir).unwrap();
+    let error = festival.ingest_logs(ProgressBar::hidden()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("{}: not a regular file", manifest.display())
+    );
 }

@@ -62,7 +62,11 @@ pub fn import_archive(
         })
         .collect();
     let skipped = source.bundle.manifest().logs.len() - missing.len();
-    progress.set_length(missing.iter().map(|log| log.height).sum());
+    progress.set_length(
+        missing
+            .iter()
+            .fold(0, |n: u64, log| n.saturating_add(log.height)),
+    );
     let fetched = missing.len();
     let report = ingest(
         &mut dir.store,

@@ -39,6 +39,10 @@ impl BundleLocation {
         match self {
             BundleLocation::Dir(dir) => {
                 let full = no_symlinks(dir, &path)?;
+                // A FIFO or device would block or never end.
+                if fs::metadata(&full).is_ok_and(|m| !m.is_file()) {
+                    return Err("the log file is not a regular file".into());
+                }
                 match File::open(&full) {
                     Ok(file) => Ok(Box::new(file)),
                     Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -81,14 +85,25 @@ impl BundleReader {
             path: path.clone(),
             source,
         };
-        let size = fs::metadata(&path).map_err(io)?.len();
+        let meta = fs::metadata(&path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(BundleError::Manifest {
+                path: path.clone(),
+                reason: "not a regular file".into(),
+            });
+        }
+        let size = meta.len();
         if size > MAX_MANIFEST_SIZE {
             return Err(BundleError::Manifest {
                 path: path.clone(),
                 reason: format!("{size} bytes, the limit is {MAX_MANIFEST_SIZE}"),
             });
         }
-        let bytes = fs::read(&path).map_err(io)?;
+        // Read no more than the limit even if the file grew meanwhile.
+        let mut bytes = Vec::new();
+        File::open(&path)
+            .and_then(|f| f.take(MAX_MANIFEST_SIZE + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
         let manifest = Manifest::parse(&bytes, &path)?;
         Ok(BundleReader {
             location: BundleLocation::Dir(dir.to_owned()),
@@ -129,7 +144,11 @@ impl BundleReader {
 
     /// The number of entries the manifest announces.
     pub fn entry_count(&self) -> u64 {
-        self.manifest.logs.iter().map(|l| l.height).sum()
+        // Saturating: the heights come from a stranger's manifest.
+        self.manifest
+            .logs
+            .iter()
+            .fold(0, |n, l| n.saturating_add(l.height))
     }
 
     /// Streams every record of every log, in manifest order, one record in

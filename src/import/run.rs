@@ -155,7 +155,8 @@ pub fn import_schedule(
     let mut dir = FestivalDir::open(&options.into)?;
     // logs/ is the portable record: what earlier imports published may
     // only be there (a fresh clone), and it is rewritten below.
-    let logs = dir.ingest_logs(progress("verifying"))?;
+    let mut decoded = crate::ingest::DecodedOperations::new();
+    let logs = dir.ingest_logs_keeping(progress("verifying"), &mut decoded)?;
     let key_file = options
         .key
         .clone()
@@ -166,7 +167,7 @@ pub fn import_schedule(
     move_all_day_events(&mut schedule, day_change);
     let festival = festival_fields(&schedule).expect("events or a start, checked above");
     let existing = scan(&dir.store, key.public_key())?;
-    let model = crate::materialize::materialize(&dir.store)?;
+    let model = crate::materialize::materialize_with(&dir.store, decoded)?;
 
     let mut publisher = Publisher::new(&mut dir.store, &key);
     let log_id = publisher.log_for(existing.festival(&schedule.key).map(|f| f.id))?;

@@ -118,8 +118,15 @@ pub(super) fn store_verified(
         if let Some(existing) = tx.entry_at(&author, log_id, seq_num)? {
             if existing.hash == entry.hash {
                 report.duplicates += 1;
-                if let Some(error) = tx.operation_error(&entry.hash)? {
-                    reject(report, Reason::Stored(error));
+                match tx.operation_error(&entry.hash)? {
+                    Some(error) => reject(report, Reason::Stored(error)),
+                    // A rebuild meets every entry again: what it decoded
+                    // spares materializing a second decoding.
+                    None => {
+                        if let (Some(decoded), Ok(operation)) = (decoded, operation) {
+                            decoded.insert(entry.hash, operation);
+                        }
+                    }
                 }
             } else if seq_num > 1 && existing.backlink != entry.backlink {
                 fork(
