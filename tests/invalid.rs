@@ -309,3 +309,44 @@ fn reingesting_reports_the_same_problems() {
     assert_eq!(second.duplicates, first.ingested);
     assert_eq!(second.rejected.len(), first.rejected.len());
 }
+
+/// Log i's update follows the operation in log i + 1, and the logs arrive
+/// in ascending order: every update waits until the end of the ingest, and
+/// settling them must not take a pass per link.
+#[test]
+fn a_long_chain_of_waiting_updates_is_settled() {
+    use pandafest::entry::LogChain;
+    use pandafest::ingest::RawEntry;
+    use pandafest::operation::{Fields, Operation, ProfileFields, encode_operation};
+
+    let key = KeyPair::from_name("chain");
+    let logs = 300u64;
+    let fields = |n: u64| {
+        Fields::Profile(ProfileFields {
+            display_name: format!("Name {n}"),
+            bio: String::new(),
+        })
+    };
+    let mut raw = Vec::new();
+    let mut previous = None;
+    for log_id in (0..logs).rev() {
+        let operation = match previous {
+            None => Operation::create(fields(log_id)),
+            Some(id) => Operation::update(id, fields(log_id)),
+        };
+        let payload = encode_operation(&operation);
+        let entry = LogChain::new(&key, log_id).append(&payload).unwrap();
+        previous = Some(entry.hash);
+        raw.push(Ok(RawEntry {
+            entry: entry.bytes,
+            payload,
+            origin: format!("log {log_id}"),
+        }));
+    }
+    raw.reverse();
+    let mut store = Store::in_memory().unwrap();
+    let report = ingest(&mut store, raw, |_| {}).unwrap();
+    assert!(report.is_clean(), "{}", report.lines().join("\n"));
+    assert_eq!(report.ingested, logs);
+    assert!(report.waiting.is_empty());
+}

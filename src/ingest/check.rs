@@ -1,8 +1,8 @@
 //! The ordered checks of a verified entry against the store: duplicates,
 //! the four kinds of fork, links by position, payload, operation rules.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 
 use super::report::Waiting;
 use super::{IngestReport, Position, Reason, Rejection, Verified};
@@ -346,38 +346,49 @@ fn log_festival(operation: &Operation, id: Hash) -> Option<DocumentId> {
     }
 }
 
-/// Settles operations whose dependencies arrived later in the ingest,
-/// until nothing changes; what is left is reported as waiting.
+/// Settles operations whose dependencies arrived later in the ingest; what
+/// is left is reported as waiting. Each operation is looked at again only
+/// when what it waits for is settled, so a long chain of dependencies
+/// (log i's update following log i+1's) costs one pass, not one per link.
 pub(super) fn resolve_pending(tx: &Tx<'_>, report: &mut IngestReport) -> Result<(), StoreError> {
-    loop {
-        let mut progressed = false;
-        let mut waiting = Vec::new();
-        for op in tx.pending_operations()? {
-            let at = Position {
-                author: Some(op.author),
-                log_id: Some(op.log_id),
-                seq_num: Some(op.seq_num),
-            };
-            match resolve(tx, &op)? {
-                Resolution::Waiting(on) => waiting.push(Waiting { at, previous: on }),
-                Resolution::Document(document) => {
-                    progressed = true;
-                    tx.resolve_operation(&op.id, Some(document), None)?;
-                }
-                Resolution::Invalid(reason) => {
-                    progressed = true;
-                    tx.resolve_operation(&op.id, None, Some(&reason.to_string()))?;
-                    report.rejected.push(Rejection {
-                        at,
-                        origin: None,
-                        reason,
-                    });
-                }
+    let mut queue: VecDeque<PendingOperation> = tx.pending_operations()?.into();
+    let mut blocked: HashMap<OperationId, Vec<PendingOperation>> = HashMap::new();
+    while let Some(op) = queue.pop_front() {
+        match resolve(tx, &op)? {
+            Resolution::Waiting(on) => blocked.entry(on).or_default().push(op),
+            Resolution::Document(document) => {
+                tx.resolve_operation(&op.id, Some(document), None)?;
+                queue.extend(blocked.remove(&op.id).unwrap_or_default());
+            }
+            Resolution::Invalid(reason) => {
+                tx.resolve_operation(&op.id, None, Some(&reason.to_string()))?;
+                report.rejected.push(Rejection {
+                    at: position(&op),
+                    origin: None,
+                    reason,
+                });
             }
         }
-        if !progressed {
-            report.waiting = waiting;
-            return Ok(());
-        }
+    }
+    let mut waiting: Vec<(PendingOperation, OperationId)> = blocked
+        .into_iter()
+        .flat_map(|(on, ops)| ops.into_iter().map(move |op| (op, on)))
+        .collect();
+    waiting.sort_by_key(|(op, _)| (op.author, op.log_id, op.seq_num));
+    report.waiting = waiting
+        .into_iter()
+        .map(|(op, on)| Waiting {
+            at: position(&op),
+            previous: on,
+        })
+        .collect();
+    Ok(())
+}
+
+fn position(op: &PendingOperation) -> Position {
+    Position {
+        author: Some(op.author),
+        log_id: Some(op.log_id),
+        seq_num: Some(op.seq_num),
     }
 }
