@@ -103,6 +103,7 @@ pub fn parse_ical(
         time_zone: zone,
         day_change: None,
         rooms: Vec::new(),
+        room_at: Default::default(),
         events: Vec::new(),
         problems,
         notes,

@@ -199,6 +199,7 @@ pub(crate) fn short(text: &str) -> String {
 /// Keeps http(s) links (relative ones joined to `base`), without repeats.
 pub(crate) fn links(raw: Vec<(String, String)>, base: Option<&str>) -> Vec<Link> {
     let mut out: Vec<Link> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (title, url) in raw {
         let url = url.trim();
         let lower = url.to_ascii_lowercase();
@@ -218,7 +219,7 @@ pub(crate) fn links(raw: Vec<(String, String)>, base: Option<&str>) -> Vec<Link>
         if url.len() > limits::URL || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
             continue;
         }
-        if out.iter().all(|l| l.url != url) {
+        if seen.insert(url.clone()) {
             let title = one_line(&title);
             let title = if title.is_empty() { url.clone() } else { title };
             out.push(Link {

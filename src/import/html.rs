@@ -117,7 +117,12 @@ fn tag_at(text: &str) -> Option<Tag> {
     if !(after == '>' || after == '/' || after.is_whitespace()) {
         return None;
     }
-    let end = text.find('>')?;
+    // The tag ends at the next `>`, unless a `<` comes first: then this is
+    // text, and no search runs over the rest of a long text for every `<`.
+    let end = 1 + text[1..].find(['<', '>'])?;
+    if text.as_bytes()[end] != b'>' {
+        return None;
+    }
     let attrs = &text[1 + usize::from(closing) + name_len..end];
     Some(Tag {
         name: inner[..name_len].to_ascii_lowercase(),
@@ -154,9 +159,7 @@ fn html_to_markdown(text: &str) -> String {
         };
         rest = &rest[tag.len..];
         if DROPPED.contains(&tag.name.as_str()) && !tag.closing {
-            let close = format!("</{}", tag.name);
-            let end = rest.to_ascii_lowercase().find(&close);
-            rest = end.map_or("", |e| &rest[e..]);
+            rest = closing_tag(rest, &tag.name).map_or("", |e| &rest[e..]);
             continue;
         }
         let name = tag.name.as_str();
@@ -225,6 +228,15 @@ fn html_to_markdown(text: &str) -> String {
     out
 }
 
+/// Where `</name` (any case) starts in `text`, if it does.
+fn closing_tag(text: &str, name: &str) -> Option<usize> {
+    text.match_indices("</").map(|(i, _)| i).find(|&i| {
+        text.as_bytes()[i + 2..]
+            .get(..name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+    })
+}
+
 /// Decodes the common character references; `&lt;` and `&gt;` stay, so no
 /// markup comes back.
 fn decode_entities(text: &str) -> String {
@@ -236,7 +248,8 @@ fn decode_entities(text: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest.find(';').filter(|e| *e <= 10);
+        // A reference is short: look for its `;` in the next few bytes only.
+        let end = rest.bytes().take(11).position(|b| b == b';');
         let decoded = end.and_then(|e| {
             let name = &rest[1..e];
             let c = match name {
@@ -287,5 +300,15 @@ mod tests {
             markdown(text),
             "A [link](https://x.org) and a < b, <https://auto.link>\n\n> quote"
         );
+    }
+
+    #[test]
+    fn a_stray_lt_is_text_and_dropped_tags_close_in_any_case() {
+        let html = "<p>a <b <i>x</i> &amp c</p><SCRIPT>alert(1)</Script>after &amp;";
+        assert_eq!(markdown(html), "a &lt;b *x* &amp c\n\nafter &");
+        // Many `<` without `>`, and `&` without `;`: each is text.
+        let text = format!("<p>{}</p>", "<a &x ".repeat(50_000));
+        let out = markdown(&text);
+        assert_eq!(out.matches("&lt;a").count(), 50_000);
     }
 }

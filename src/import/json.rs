@@ -115,6 +115,7 @@ pub fn parse_json(
         time_zone: zone,
         day_change,
         rooms: Vec::new(),
+        room_at: Default::default(),
         events: Vec::new(),
         problems,
         notes,

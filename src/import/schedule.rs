@@ -2,6 +2,7 @@
 //! operations: a conference, its rooms and its events, plus what could not
 //! be read.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
@@ -86,8 +87,11 @@ pub struct Schedule {
     /// The local time at which one schedule day turns into the next, when
     /// the source says.
     pub day_change: Option<NaiveTime>,
-    /// Rooms by name, in order of first appearance, without repeats.
+    /// Rooms by name, in order of first appearance, without repeats (add
+    /// them with [`Schedule::add_room`]).
     pub rooms: Vec<Room>,
+    /// Where each room name is in `rooms`.
+    pub(crate) room_at: HashMap<String, usize>,
     /// The events that could be read.
     pub events: Vec<Item>,
     /// Events that were skipped and file-level errors.
@@ -99,12 +103,15 @@ pub struct Schedule {
 impl Schedule {
     /// Adds a room unless one of that name is known already.
     pub(crate) fn add_room(&mut self, name: &str, gps: Option<(f64, f64)>) {
-        match self.rooms.iter_mut().find(|r| r.name == name) {
-            Some(room) => room.gps = room.gps.or(gps),
-            None => self.rooms.push(Room {
-                name: name.to_owned(),
-                gps,
-            }),
+        match self.room_at.get(name) {
+            Some(&at) => self.rooms[at].gps = self.rooms[at].gps.or(gps),
+            None => {
+                self.room_at.insert(name.to_owned(), self.rooms.len());
+                self.rooms.push(Room {
+                    name: name.to_owned(),
+                    gps,
+                });
+            }
         }
     }
 }

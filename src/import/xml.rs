@@ -121,6 +121,7 @@ pub fn parse_xml(source_name: &str, text: &str, zone: Option<Tz>) -> Result<Sche
         time_zone: zone,
         day_change,
         rooms: Vec::new(),
+        room_at: Default::default(),
         events: Vec::new(),
         problems,
         notes,
