@@ -484,3 +484,42 @@ fn a_manifest_that_is_a_device_is_refused() {
         format!("{}: not a regular file", manifest.display())
     );
 }
+
+#[test]
+fn a_fork_on_the_same_dates_keeps_the_original_programme() {
+    let root = tempfile::tempdir().unwrap();
+    let site = built_sample(root.path());
+    let source = ArchiveSource::open_with(site.to_str().unwrap(), quick()).unwrap();
+    let fork_dir = root.path().join("fork");
+    let fork = fork_archive(
+        &source,
+        &fork_dir,
+        "Lanternwick Lake Camp, again",
+        parse_shift("0d").unwrap(),
+        ProgressBar::hidden(),
+    )
+    .unwrap();
+    let mut dir = FestivalDir::open(&fork_dir).unwrap();
+    let public = fork_dir.join("public");
+    build_site(&mut dir, &public, |_| ProgressBar::hidden()).unwrap();
+    let page = std::fs::read_to_string(
+        public
+            .join("festivals")
+            .join(fork.source_festival.to_hex())
+            .join("index.html"),
+    )
+    .unwrap();
+    let model = materialize(&dir.store).unwrap();
+    let tree = pandafest::feeds::festival_tree(&model, fork.source_festival);
+    let originals = model
+        .events
+        .values()
+        .filter(|e| tree.contains(&e.festival) && !e.version.deleted)
+        .count();
+    assert!(originals > 10);
+    assert_eq!(
+        page.matches("class=\"event-title\"").count(),
+        originals,
+        "every event of the original is on its page"
+    );
+}

@@ -233,18 +233,23 @@ impl Pages<'_, '_, '_> {
     /// The events of `festivals` grouped by schedule day; `limit` caps each day.
     pub fn day_lists(&self, festivals: &[&Festival], limit: usize) -> Vec<DayList<'_>> {
         let site = self.site;
-        let archived = |day: &chrono::NaiveDate| !site.days.contains_key(day);
-        site.days
-            .iter()
-            .chain(site.archive_days.iter().filter(|(day, _)| archived(day)))
+        // The festival this one was forked from (and its nested ones) keeps
+        // its own days, even where the dates are the same as the fork's.
+        let archived = festivals.iter().any(|f| site.archived.contains(&f.id));
+        let days = if archived {
+            &site.archive_days
+        } else {
+            &site.days
+        };
+        days.iter()
             .filter_map(|(day, events)| {
                 let events: Vec<_> = events
                     .iter()
                     .filter(|e| festivals.iter().any(|f| f.id == e.festival))
                     .collect();
-                // Days of the festival this one was forked from have no
-                // schedule page here: they link to their festival's page.
-                let link = if archived(day) {
+                // Its days have no schedule page here: they link to the
+                // festival's page.
+                let link = if archived {
                     Link::new(festival_path(&festivals[0].id), site.day_label(*day))
                 } else {
                     Link::new(day_path(*day), site.day_label(*day))
