@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 shared=../shared
 command -v hugo >/dev/null || { apt-get update -qq && apt-get install -y -qq hugo >/dev/null; }
 cargo build --release --locked --quiet --bin pandafest --example generate_festival
+release="${CARGO_TARGET_DIR:-target}/release"
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then work=$(mktemp -d -p /dev/shm); else work=$(mktemp -d); fi
 trap 'rm -rf "$work"' EXIT
 
@@ -37,12 +38,12 @@ best() { sort -n | head -1; }
 
 for scale in 1 10; do
   events=$((1007 * scale))
-  target/release/examples/generate_festival "$work/fest" "$events" 72 4 >/dev/null
+  "$release/examples/generate_festival" "$work/fest" "$events" 72 4 >/dev/null
   python3 "$shared/bench/hugo_site.py" "$shared/data/schedules/38c3-schedule.xml" "$work/hugo" --scale "$scale" >/dev/null
   p_runs=() h_runs=()
   for _ in 1 2 3; do
     rm -rf "$work/fest/.pandafest" "$work/out" "$work/hout"
-    p_runs+=("$(measure target/release/pandafest build "$work/fest" -o "$work/out")")
+    p_runs+=("$(measure "$release/pandafest" build "$work/fest" -o "$work/out")")
     h_runs+=("$(measure hugo --quiet -s "$work/hugo" -d "$work/hout")")
   done
   read -r p_time p_mem < <(printf '%s\n' "${p_runs[@]}" | best)

@@ -523,3 +523,27 @@ fn a_fork_on_the_same_dates_keeps_the_original_programme() {
         "every event of the original is on its page"
     );
 }
+
+#[test]
+fn a_fork_of_a_festival_the_logs_do_not_hold_names_it() {
+    let root = tempfile::tempdir().unwrap();
+    let site = built_sample(root.path());
+    let logs = site.join("logs");
+    let mut value = manifest(&logs);
+    let unknown = "0020".to_owned() + &"ab".repeat(32);
+    value["site"]["festival"] = unknown.clone().into();
+    write_manifest(&logs, &value);
+    let source = ArchiveSource::open_with(site.to_str().unwrap(), quick()).unwrap();
+    let error = fork_archive(
+        &source,
+        &root.path().join("fork"),
+        "Elsewhere",
+        parse_shift("0d").unwrap(),
+        ProgressBar::hidden(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        format!("{error:#}"),
+        format!("festival {unknown} is not in the logs")
+    );
+}

@@ -59,9 +59,6 @@ fn build_sample() -> (TempDir, Site) {
     let festival = tmp.path().join("festival");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival");
     common::copy_dir(&sample, &festival);
-    for local in [".pandafest", "public"] {
-        let _ = fs::remove_dir_all(festival.join(local));
-    }
     let site = build(&festival);
     (tmp, site)
 }

@@ -17,7 +17,7 @@ use crate::operation::{
     ResourceFields,
 };
 use crate::publish::Publisher;
-use crate::render::choose_festival;
+use crate::render::{RenderError, choose_festival};
 
 /// What a fork did.
 #[derive(Debug)]
@@ -64,7 +64,11 @@ pub fn fork_archive(
     };
     let model = materialize(&dir.store)?;
     let configured = source.bundle.manifest().site.as_ref().map(|s| s.festival);
-    let original = choose_festival(&model, configured).map_err(|_| ArchiveError::NoFestival)?;
+    let original = choose_festival(&model, configured).map_err(|e| match e {
+        RenderError::NoFestival => ArchiveError::NoFestival,
+        // The festival the site record names is not among the valid logs.
+        other => ArchiveError::Render(other),
+    })?;
     let mut cloner = Cloner {
         model: &model,
         shift,

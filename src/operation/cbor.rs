@@ -185,12 +185,14 @@ pub fn decode_operation(payload: &[u8]) -> Result<Operation, OperationError> {
 }
 
 fn decode_previous(value: Option<Value>) -> Result<Vec<OperationId>, OperationError> {
-    let bad =
-        || OperationError::Malformed("previous must be a non-empty array of operation ids".into());
+    // One previous operation: the document's current view that this one
+    // follows. Merging several views is not part of these schemas, and
+    // ids that nothing checks would only be carried along.
+    let bad = || OperationError::Malformed("previous must be an array of one operation id".into());
     let Some(Value::Array(items)) = value else {
         return Err(bad());
     };
-    if items.is_empty() || items.len() > 16 {
+    if items.len() != 1 {
         return Err(bad());
     }
     items

@@ -82,8 +82,8 @@ pub struct Operation {
     pub action: Action,
     /// The document's schema.
     pub schema: SchemaId,
-    /// The operations this one follows (the document's current view); empty
-    /// for a CREATE.
+    /// The operation this one follows (the document's current view): one id
+    /// for an UPDATE or DELETE, none for a CREATE.
     pub previous: Vec<OperationId>,
     /// The document's fields: all of them for CREATE and UPDATE, none for
     /// DELETE.

@@ -254,3 +254,14 @@ fn rejects_null_field() {
         "malformed operation: null values are not allowed; leave the field out"
     );
 }
+
+#[test]
+fn rejects_more_than_one_previous_operation() {
+    let mut update = Operation::update(Hash::of(b"a"), Fields::Event(event()));
+    update.previous.push(Hash::of(b"b"));
+    let err = decode_operation(&encode_operation(&update)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "malformed operation: previous must be an array of one operation id"
+    );
+}
