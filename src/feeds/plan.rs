@@ -40,8 +40,8 @@ pub struct Plan {
     pub timeslot_minutes: i64,
     /// The site's http(s) base URL ending in `/`, when known.
     pub base_url: Option<String>,
-    /// A digest of the festival and event versions: it changes whenever
-    /// the schedule does, so apps know to reload.
+    /// A digest of what the schedule shows (see [`schedule_version`]): it
+    /// changes whenever the schedule does, so apps know to reload.
     pub version: String,
     /// Every room used, by name; the room of events without a location last.
     pub rooms: Vec<Room>,
@@ -150,11 +150,7 @@ impl Plan {
             .flat_map(|d| d.rooms.iter().flat_map(|(_, s)| s))
             .collect();
         let tracks: BTreeSet<&str> = all.iter().filter_map(|s| s.track.as_deref()).collect();
-        let mut digest = blake3::Hasher::new();
-        digest.update(&festival.version.id.0);
-        for event in events {
-            digest.update(&event.version.id.0);
-        }
+        let version = schedule_version(festival, events, &rooms, &days);
         let start = match inexpressible_time(festival.start, zone) {
             None => festival.start.with_timezone(&zone),
             Some(_) => days[0].start,
@@ -171,7 +167,7 @@ impl Plan {
             time_zone: zone,
             timeslot_minutes: timeslot_minutes(&all),
             base_url: base_url.map(str::to_owned),
-            version: digest.finalize().to_hex()[..16].to_owned(),
+            version,
             rooms: rooms.into_iter().map(|(_, room)| room).collect(),
             tracks: tracks.into_iter().map(str::to_owned).collect(),
             days,
@@ -288,4 +284,41 @@ mod tests {
             prop_assert_eq!(Plan::time_of_day(at), at.format("%H:%M").to_string());
         }
     }
+}
+
+/// The schedule's version: 16 hex digits of a BLAKE3 digest over the
+/// festival's and events' versions and over what comes from elsewhere: the
+/// rooms and each event's room (renamed resources, decisions that move an
+/// event), the people's names, the event URLs (the base URL) and the day
+/// boundaries (the day change). Each field is length-prefixed.
+fn schedule_version(
+    festival: &Festival,
+    events: &[&Event],
+    rooms: &[(Option<DocumentId>, Room)],
+    days: &[Day],
+) -> String {
+    let mut digest = blake3::Hasher::new();
+    let mut put = |bytes: &[u8]| {
+        digest.update(&(bytes.len() as u64).to_le_bytes());
+        digest.update(bytes);
+    };
+    put(&festival.version.id.0);
+    for event in events {
+        put(&event.version.id.0);
+    }
+    for (_, room) in rooms {
+        put(room.name.as_bytes());
+    }
+    for day in days {
+        put(day.start.to_rfc3339().as_bytes());
+        for slot in day.rooms.iter().flat_map(|(_, slots)| slots) {
+            put(&slot.event.0);
+            put(slot.room.as_bytes());
+            put(slot.url.as_deref().unwrap_or("").as_bytes());
+            for person in &slot.persons {
+                put(person.name.as_bytes());
+            }
+        }
+    }
+    digest.finalize().to_hex()[..16].to_owned()
 }

@@ -279,3 +279,39 @@ proptest::proptest! {
         proptest::prop_assert_eq!(escape(&text, attribute), expected);
     }
 }
+
+#[test]
+fn the_version_changes_with_what_the_schedule_shows() {
+    let mut m = model(
+        BERLIN,
+        "2027-07-16T10:00:00+02:00",
+        "2027-07-18T22:00:00+02:00",
+    );
+    let talk = add_event(
+        &mut m,
+        9,
+        "Talk",
+        "2027-07-16T12:00:00+02:00",
+        "2027-07-16T13:00:00+02:00",
+    );
+    let first = plan(&m).version;
+    assert_eq!(plan(&m).version, first, "the same model, the same version");
+    // The room is renamed: no event changes, the schedule does.
+    m.resources.get_mut(&id(2)).unwrap().title = "Circus Tent".into();
+    let renamed = plan(&m).version;
+    assert_ne!(renamed, first);
+    // A decision moves the event to the boathouse.
+    m.events.get_mut(&talk).unwrap().requests[0].resource = id(3);
+    let moved = plan(&m).version;
+    assert_ne!(moved, renamed);
+    // Another base URL.
+    let events: Vec<&Event> = m.events.values().collect();
+    let elsewhere = Plan::new(
+        &m,
+        &m.festivals[&id(1)],
+        &events,
+        four(),
+        Some("https://elsewhere.example/"),
+    );
+    assert_ne!(elsewhere.version, moved);
+}
