@@ -254,38 +254,6 @@ fn festival_days(festival: &Festival, day_change: NaiveTime) -> Vec<NaiveDate> {
     days_between(festival.start, festival.end, zone, day_change)
 }
 
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-    use proptest::prelude::*;
-
-    use super::*;
-
-    proptest! {
-        #[test]
-        fn stamps_as_chrono_formats_them(
-            seconds in -2_208_988_800i64..4_102_444_800,
-            zone in prop::sample::select(vec![
-                chrono_tz::UTC,
-                chrono_tz::Europe::Berlin,
-                chrono_tz::Asia::Kolkata,
-                chrono_tz::America::St_Johns,
-                chrono_tz::Pacific::Chatham,
-                chrono_tz::America::Caracas,
-                chrono_tz::Europe::Amsterdam,
-            ]),
-        ) {
-            let at = zone.timestamp_opt(seconds, 0).unwrap();
-            let expected = match inexpressible_time(at.fixed_offset(), zone) {
-                None => at.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-                Some(_) => at.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            };
-            prop_assert_eq!(Plan::stamp(at), expected);
-            prop_assert_eq!(Plan::time_of_day(at), at.format("%H:%M").to_string());
-        }
-    }
-}
-
 /// The schedule's version: 16 hex digits of a BLAKE3 digest over the
 /// festival's and events' versions and over what comes from elsewhere: the
 /// rooms and each event's room (renamed resources, decisions that move an
@@ -321,4 +289,36 @@ fn schedule_version(
         }
     }
     digest.finalize().to_hex()[..16].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn stamps_as_chrono_formats_them(
+            seconds in -2_208_988_800i64..4_102_444_800,
+            zone in prop::sample::select(vec![
+                chrono_tz::UTC,
+                chrono_tz::Europe::Berlin,
+                chrono_tz::Asia::Kolkata,
+                chrono_tz::America::St_Johns,
+                chrono_tz::Pacific::Chatham,
+                chrono_tz::America::Caracas,
+                chrono_tz::Europe::Amsterdam,
+            ]),
+        ) {
+            let at = zone.timestamp_opt(seconds, 0).unwrap();
+            let expected = match inexpressible_time(at.fixed_offset(), zone) {
+                None => at.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                Some(_) => at.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            };
+            prop_assert_eq!(Plan::stamp(at), expected);
+            prop_assert_eq!(Plan::time_of_day(at), at.format("%H:%M").to_string());
+        }
+    }
 }
