@@ -69,6 +69,11 @@ pub fn parse_xml(source_name: &str, text: &str, zone: Option<Tz>) -> Result<Sche
                 let mut raw = raw_event(event);
                 raw.day = date;
                 raw.room = room_name.clone().or(raw.room);
+                // An unnamed <room> leaves the event's own <room>: it is a
+                // room of the schedule too.
+                if room_name.is_none() {
+                    rooms.extend(raw.room.clone());
+                }
                 raw_events.push(raw);
             }
         }
@@ -215,4 +220,25 @@ fn all_text(node: Node<'_, '_>) -> String {
         .filter(|n| n.is_text())
         .filter_map(|n| n.text())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unnamed_room_leaves_the_events_own_room() {
+        let xml = r#"<schedule>
+  <conference><title>Camp</title><start>2027-07-16</start><end>2027-07-16</end></conference>
+  <day date="2027-07-16" index="1">
+    <room>
+      <event id="1"><start>10:00</start><duration>01:00</duration><room>Boathouse</room><title>Rowing</title></event>
+    </room>
+  </day>
+</schedule>"#;
+        let schedule = parse_xml("schedule.xml", xml, Some(chrono_tz::UTC)).unwrap();
+        let rooms: Vec<&str> = schedule.rooms.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(rooms, ["Boathouse"]);
+        assert_eq!(schedule.events[0].room.as_deref(), Some("Boathouse"));
+    }
 }
