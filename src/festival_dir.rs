@@ -72,6 +72,9 @@ pub enum DirError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// `logs/` holds files but no `manifest.json`, so none can be read.
+    #[error("{0} holds files but no manifest.json: its logs cannot be read")]
+    LogsWithoutManifest(PathBuf),
     /// The directory exists already (for `init`).
     #[error("{0} exists already and is not empty")]
     Exists(PathBuf),
@@ -129,10 +132,12 @@ impl FestivalDir {
     }
 
     /// Ingests the `logs/` bundle into the store; `progress` counts entries.
-    /// A directory without `logs/` ingests nothing.
+    /// A directory without `logs/`, or with an empty one, ingests nothing.
     ///
-    /// Errors: [`DirError::Bundle`] if the manifest cannot be read,
-    /// [`DirError::Store`] if SQLite fails. Bad entries are in the report.
+    /// Errors: [`DirError::LogsWithoutManifest`] if `logs/` holds files but
+    /// no `manifest.json`, [`DirError::Bundle`] if the manifest cannot be
+    /// read, [`DirError::Store`] if SQLite fails. Bad entries are in the
+    /// report.
     pub fn ingest_logs(&mut self, progress: ProgressBar) -> Result<IngestReport, DirError> {
         self.ingest(progress, None)
     }
@@ -156,6 +161,14 @@ impl FestivalDir {
     ) -> Result<IngestReport, DirError> {
         let logs = self.logs_dir();
         if !logs.join("manifest.json").exists() {
+            // A new festival's logs/ is empty; anything else there without
+            // a manifest would be left out without a word.
+            let holds_files = fs::read_dir(&logs)
+                .map(|mut entries| entries.next().is_some())
+                .unwrap_or(false);
+            if holds_files {
+                return Err(DirError::LogsWithoutManifest(logs));
+            }
             tracing::info!("{} has no manifest.json; nothing to ingest", logs.display());
             return Ok(IngestReport::default());
         }

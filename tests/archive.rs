@@ -547,3 +547,24 @@ fn a_fork_of_a_festival_the_logs_do_not_hold_names_it() {
         format!("festival {unknown} is not in the logs")
     );
 }
+
+#[test]
+fn logs_without_a_manifest_are_an_error_not_an_empty_festival() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("festival");
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival"),
+        &dir,
+    );
+    let logs = dir.join("logs");
+    std::fs::remove_file(logs.join("manifest.json")).unwrap();
+    let mut festival = FestivalDir::open(&dir).unwrap();
+    let error = festival.ingest_logs(ProgressBar::hidden()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{} holds files but no manifest.json: its logs cannot be read",
+            logs.display()
+        )
+    );
+}
