@@ -303,31 +303,43 @@ fn resolve(tx: &Tx<'_>, op: &PendingOperation) -> Result<Resolution, StoreError>
         None => op.id,
         Some(previous) => match tx.operation_document(&previous)? {
             None => return Ok(Resolution::Waiting(previous)),
-            Some((document, owner, _)) if owner != op.author => {
+            Some(known) if known.author != op.author => {
                 return Ok(Resolution::Invalid(Reason::NotAuthor {
                     schema,
-                    document,
-                    owner,
+                    document: known.document,
+                    owner: known.author,
                 }));
             }
-            Some((document, _, doc_schema)) if doc_schema != op.schema => {
+            Some(known) if known.schema != op.schema => {
                 return Ok(Resolution::Invalid(Reason::SchemaMismatch {
                     said: schema,
-                    actual: doc_schema.map(|s| s.as_str()).unwrap_or("unknown"),
-                    document,
+                    actual: known.schema.map(|s| s.as_str()).unwrap_or("unknown"),
+                    document: known.document,
                 }));
             }
-            Some((document, _, _)) => document,
+            // Materializing orders a document's operations by seq num in
+            // their log; across logs that order would mean nothing.
+            Some(known) if known.log_id != op.log_id => {
+                return Ok(Resolution::Invalid(Reason::OtherLog {
+                    previous,
+                    document: known.document,
+                    log_id: known.log_id,
+                }));
+            }
+            Some(known) => known.document,
         },
     };
     if let Some(resource) = op.resource {
         match tx.operation_document(&resource)? {
             None => return Ok(Resolution::Waiting(resource)),
-            Some((_, _, schema)) if schema != Some(SchemaId::Resource) => {
+            Some(known) if known.schema != Some(SchemaId::Resource) => {
                 return Ok(Resolution::Invalid(Reason::NotAResource { resource }));
             }
-            Some((_, owner, _)) if owner != op.author => {
-                return Ok(Resolution::Invalid(Reason::NotOwner { resource, owner }));
+            Some(known) if known.author != op.author => {
+                return Ok(Resolution::Invalid(Reason::NotOwner {
+                    resource,
+                    owner: known.author,
+                }));
             }
             Some(_) => {}
         }

@@ -117,6 +117,19 @@ pub enum Reason {
         /// The document.
         document: OperationId,
     },
+    /// An update or delete in another log than the operation it follows:
+    /// a document lives in one log, which orders its operations.
+    #[error(
+        "follows operation {previous} of document {document} in log {log_id}; a document's operations must stay in one log"
+    )]
+    OtherLog {
+        /// The operation it follows.
+        previous: OperationId,
+        /// The document.
+        document: OperationId,
+        /// The log that operation is in.
+        log_id: u64,
+    },
     /// An authorization by someone who does not own the resource.
     #[error(
         "authorization_v1 field `resource`: resource {resource} is owned by {owner}, not by the author"

@@ -5,7 +5,7 @@
 mod migrations;
 mod queries;
 
-pub use queries::{ForkKind, ForkProof, LogState, OperationRef, PendingOperation};
+pub use queries::{ForkKind, ForkProof, KnownOperation, LogState, OperationRef, PendingOperation};
 
 use std::path::{Path, PathBuf};
 

@@ -88,6 +88,20 @@ impl ForkProof {
     }
 }
 
+/// What ingest needs to know of a stored, valid operation that another one
+/// depends on (see [`Tx::operation_document`]).
+#[derive(Clone, Copy, Debug)]
+pub struct KnownOperation {
+    /// The document it belongs to.
+    pub document: DocumentId,
+    /// Its author.
+    pub author: PublicKey,
+    /// The log it is in.
+    pub log_id: u64,
+    /// Its schema, when known.
+    pub schema: Option<SchemaId>,
+}
+
 /// A stored, valid operation's id, document and position (see
 /// [`Reader::operation_refs`]).
 #[derive(Clone, Copy, Debug)]
@@ -288,22 +302,28 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The document, author and schema of a known, valid operation.
+    /// The document, author, log and schema of a known, valid operation.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails.
     pub fn operation_document(
         &self,
         id: &OperationId,
-    ) -> Result<Option<(DocumentId, PublicKey, Option<SchemaId>)>, StoreError> {
+    ) -> Result<Option<KnownOperation>, StoreError> {
         self.tx
             .prepare_cached(
-                "SELECT document, author, schema FROM operations WHERE id = ? AND document IS NOT NULL AND error IS NULL",
+                "SELECT document, author, log_id, schema FROM operations WHERE id = ? AND document IS NOT NULL AND error IS NULL",
             )
             .and_then(|mut s| {
                 s.query_row(params![&id.0[..]], |row| {
-                    Ok((
-                        hash(row.get(0)?),
-                        key(row.get(1)?),
-                        row.get::<_, Option<String>>(2)?.as_deref().and_then(SchemaId::parse),
-                    ))
+                    Ok(KnownOperation {
+                        document: hash(row.get(0)?),
+                        author: key(row.get(1)?),
+                        log_id: row.get::<_, i64>(2)? as u64,
+                        schema: row
+                            .get::<_, Option<String>>(3)?
+                            .as_deref()
+                            .and_then(SchemaId::parse),
+                    })
                 })
                 .optional()
             })
