@@ -522,6 +522,30 @@ fn a_fork_on_the_same_dates_keeps_the_original_programme() {
         originals,
         "every event of the original is on its page"
     );
+    // An original event's page links only to pages and files that exist.
+    let event = model
+        .events
+        .values()
+        .find(|e| e.festival == fork.source_festival && !e.version.deleted)
+        .unwrap();
+    let page_dir = public.join("events").join(event.id.to_hex());
+    let html = std::fs::read_to_string(page_dir.join("index.html")).unwrap();
+    for href in html
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|h| h.split('"').next())
+    {
+        if href.starts_with("http") || href.starts_with("mailto:") || href.starts_with('#') {
+            continue;
+        }
+        let target = page_dir.join(href);
+        let target = if href.ends_with('/') {
+            target.join("index.html")
+        } else {
+            target
+        };
+        assert!(target.is_file(), "{href} on {}", page_dir.display());
+    }
 }
 
 #[test]

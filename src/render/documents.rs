@@ -40,7 +40,9 @@ struct EventPage<'c> {
     language: Option<String>,
     requests: Vec<RequestView>,
     updates: u32,
-    calendar: String,
+    /// The event's `.ics`, relative to its page; none for an event of the
+    /// festival the site was forked from.
+    calendar: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -93,11 +95,14 @@ impl Pages<'_, '_, '_> {
         let site = self.site;
         let zone = site.zone_of(&event.festival);
         let day = site.day_of(event);
+        let archived = site.archived.contains(&event.festival);
         EventPage {
             card: self.card(event),
             zone: format!("{} ({})", zone.name(), zone_abbreviation(event.start, zone)),
+            // The forked-from festival's days have no schedule page here,
+            // and its events no calendar file (the feeds are the fork's).
             day: Link::new(
-                if event.version.deleted {
+                if event.version.deleted || archived {
                     String::new()
                 } else {
                     super::site::day_path(day)
@@ -148,7 +153,7 @@ impl Pages<'_, '_, '_> {
                 })
                 .collect(),
             updates: event.version.sequence,
-            calendar: format!("../{}.ics", event.id.to_hex()),
+            calendar: (!archived).then(|| format!("../{}.ics", event.id.to_hex())),
         }
     }
 
