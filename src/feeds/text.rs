@@ -155,12 +155,18 @@ pub fn slugify(text: &str, separator: char, max: usize) -> String {
 
 /// `url` with every byte that RFC 3986 does not allow in a URI (spaces,
 /// quotes, angle brackets, non-ASCII) percent-encoded, so that it passes as
-/// `format: uri` and `xs:anyURI`. Existing `%XX` escapes stay as they are.
+/// `format: uri` and `xs:anyURI`. Existing `%XX` escapes stay as they are;
+/// a `%` not followed by two hex digits becomes `%25`.
 pub fn uri_escape(url: &str) -> String {
-    const ALLOWED: &[u8] = b"-._~:/?#[]@!$&'()*+,;=%";
+    const ALLOWED: &[u8] = b"-._~:/?#[]@!$&'()*+,;=";
+    let bytes = url.as_bytes();
     let mut out = String::with_capacity(url.len());
-    for byte in url.bytes() {
-        if byte.is_ascii_alphanumeric() || ALLOWED.contains(&byte) {
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape = byte == b'%'
+            && bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+        if byte.is_ascii_alphanumeric() || ALLOWED.contains(&byte) || escape {
             out.push(byte as char);
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -250,6 +256,10 @@ mod tests {
         assert_eq!(
             uri_escape("https://ex.org/a b/\"ü\"?q=1%20"),
             "https://ex.org/a%20b/%22%C3%BC%22?q=1%20"
+        );
+        assert_eq!(
+            uri_escape("https://ex.org/100%/x%2"),
+            "https://ex.org/100%25/x%252"
         );
         assert_eq!(
             http_base(Some("https://fest.example/2027/")).as_deref(),

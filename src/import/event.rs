@@ -80,11 +80,10 @@ impl RawEvent {
             return Err(fail("title", "the event has no title".into()));
         }
         let start = self.start_instant(ctx).map_err(|(f, m)| fail(f, m))?;
-        let end = match (&self.end, &self.duration) {
-            (Some(end), _) if parse_datetime(end).is_some() => {
-                parse_datetime(end).expect("checked")
-            }
-            (_, Some(duration)) => {
+        let parsed_end = self.end.as_deref().and_then(parse_datetime);
+        let end = match (parsed_end, &self.end, &self.duration) {
+            (Some(end), _, _) => end,
+            (None, _, Some(duration)) => {
                 let length = parse_duration(duration).ok_or_else(|| {
                     fail(
                         "duration",
@@ -96,13 +95,15 @@ impl RawEvent {
                 })?;
                 start + length
             }
-            (Some(end), None) => {
+            (None, Some(end), None) => {
                 return Err(fail(
                     "end",
                     format!("`{}` is not a date-time with offset", short(end)),
                 ));
             }
-            (None, None) => return Err(fail("duration", "the event has no duration".into())),
+            (None, None, None) => {
+                return Err(fail("duration", "the event has no duration".into()));
+            }
         };
         if end <= start {
             return Err(fail(

@@ -396,9 +396,7 @@ impl Pages<'_, '_, '_> {
                 hosts: site.hosted.get(key).map_or(0, Vec::len),
             })
             .collect();
-        people.sort_by(|a, b| {
-            (a.link.text.to_lowercase(), &a.short).cmp(&(b.link.text.to_lowercase(), &b.short))
-        });
+        people.sort_by_cached_key(|p| (p.link.text.to_lowercase(), p.short.clone()));
         self.write(
             "people/index.html",
             "people.html",
@@ -412,7 +410,7 @@ impl Pages<'_, '_, '_> {
             .values()
             .map(|r| site.resource_view(r))
             .collect();
-        all.sort_by(|a, b| (a.kind, a.title.to_lowercase()).cmp(&(b.kind, b.title.to_lowercase())));
+        all.sort_by_cached_key(|r| (r.kind, r.title.to_lowercase()));
         let (locations, others) = all.into_iter().partition(|r| r.place.is_some());
         let page = ResourcesPage { locations, others };
         self.write(
