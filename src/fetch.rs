@@ -107,41 +107,40 @@ impl Fetcher {
     ///
     /// Errors: [`FetchError::Request`] if the request fails before the body.
     pub fn reader(&self, url: &str, limit: u64) -> Result<BodyReader, FetchError> {
-        let response = self
-            .agent
-            .get(url)
-            .call()
-            .map_err(|e| FetchError::Request {
-                url: url.to_owned(),
-                reason: e.to_string(),
-            })?;
-        let reader = response
+        let reader = self
+            .call(url)?
             .into_body()
             .into_with_config()
             .limit(limit)
             .reader();
         Ok(BodyReader {
             inner: Box::new(reader),
+            url: url.to_owned(),
             limit,
         })
     }
 }
 
-/// A response body; its errors name the URL.
+/// A response body of at most a limit in bytes; its errors name the URL.
 pub struct BodyReader {
     inner: Box<dyn Read + Send>,
+    url: String,
     limit: u64,
 }
 
 impl Read for BodyReader {
-    /// Reads the body; past the limit it fails with "larger than N bytes".
+    /// Reads the body; past the limit it fails with "the response is larger
+    /// than N bytes", other errors say which URL they are about.
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
-            let text = e.to_string();
-            if text.to_ascii_lowercase().contains("limit") {
+            let past_limit = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+                .is_some_and(|u| matches!(u, ureq::Error::BodyExceedsLimit(_)));
+            if past_limit {
                 std::io::Error::other(format!("the response is larger than {} bytes", self.limit))
             } else {
-                e
+                std::io::Error::new(e.kind(), format!("{}: {e}", self.url))
             }
         })
     }
