@@ -6,7 +6,8 @@ use super::RenderError;
 use super::days::{format_day_long, zone_abbreviation};
 use super::markdown;
 use super::pages::Pages;
-use super::site::{event_path, location_path, person_path, resource_path};
+use super::rows::RowTime;
+use super::site::{event_path, location_path, person_path, resource_path, root_prefix};
 use super::view::{EventCard, Link, ResourceView, StateView, external};
 use crate::entry::PublicKey;
 use crate::materialize::{Event, Resource};
@@ -61,13 +62,14 @@ struct ResourcePage {
 }
 
 #[derive(Serialize)]
-struct PersonPage<'c> {
+struct PersonPage {
     name: String,
     key: String,
     has_profile: bool,
     bio: String,
     offers: Vec<ResourceView>,
-    hosts: Vec<&'c EventCard>,
+    /// The rows of the events hosted (HTML, see `event_row.html`).
+    hosts: Vec<String>,
     festivals: Vec<Link>,
 }
 
@@ -210,6 +212,8 @@ impl Pages<'_, '_, '_> {
     pub fn person(&self, key: &PublicKey) -> Result<(), RenderError> {
         let site = self.site;
         let person = site.model.people.get(key);
+        let path = person_path(key);
+        let root = root_prefix(&path);
         let page = PersonPage {
             name: site.person_name(key),
             key: key.to_hex(),
@@ -230,7 +234,7 @@ impl Pages<'_, '_, '_> {
                 .get(key)
                 .into_iter()
                 .flatten()
-                .map(|e| self.card(e))
+                .map(|e| self.row(e, &root, RowTime::When))
                 .collect(),
             festivals: site
                 .festivals
@@ -239,12 +243,6 @@ impl Pages<'_, '_, '_> {
                 .map(|(f, _)| site.festival_link(f))
                 .collect(),
         };
-        self.write(
-            &person_path(key),
-            "person.html",
-            &page.name,
-            "people",
-            &page,
-        )
+        self.write(&path, "person.html", &page.name, "people", &page)
     }
 }

@@ -13,6 +13,7 @@ mod grid;
 pub mod markdown;
 mod output;
 mod pages;
+mod rows;
 pub mod site;
 mod templates;
 mod view;
@@ -145,9 +146,11 @@ pub fn render_with(
     let output = output.shared();
     output.write("style.css", templates.style())?;
     let cards = site.cards();
+    let rows = rows::render_rows(&cards, &templates)?;
     let pages = pages::Pages {
         site: &site,
         cards: &cards,
+        rows: &rows,
         templates: &templates,
         output: &output,
         progress,

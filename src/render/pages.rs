@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::RenderError;
 use super::output::SharedOutput;
+use super::rows::{RowTime, Rows};
 use super::site::{Site, day_path, festival_path, person_path, root_prefix};
 use super::templates::Templates;
 use super::view::{Cards, EventCard, FestivalView, Link, ResourceView};
@@ -22,6 +23,8 @@ pub(super) struct Pages<'a, 'm, 'o> {
     pub site: &'a Site<'m>,
     /// Every event's card, made once.
     pub cards: &'a Cards,
+    /// Every event's row in the lists, rendered once.
+    pub rows: &'a Rows,
     pub templates: &'a Templates,
     pub output: &'a SharedOutput<'o>,
     /// Counts pages as they are written.
@@ -126,6 +129,12 @@ impl<'m> Pages<'_, 'm, '_> {
     pub fn card(&self, event: &Event) -> &EventCard {
         &self.cards[&event.id]
     }
+
+    /// The list row of `event` for a page whose path back to the site
+    /// root is `root`.
+    pub fn row(&self, event: &Event, root: &str, time: RowTime) -> String {
+        self.rows[&event.id].fill(root, time)
+    }
 }
 
 #[derive(Serialize)]
@@ -139,12 +148,13 @@ struct Counts {
 
 /// A day with its events (all of them, or the first few).
 #[derive(Serialize)]
-pub(super) struct DayList<'c> {
+pub(super) struct DayList {
     pub link: Link,
     /// `Fri 16 Jul`.
     pub short: String,
     pub count: usize,
-    pub events: Vec<&'c EventCard>,
+    /// The events' rows (HTML, see `event_row.html`).
+    pub rows: Vec<String>,
     pub more: usize,
 }
 
@@ -165,18 +175,18 @@ struct ForkView {
 }
 
 #[derive(Serialize)]
-struct IndexPage<'c> {
+struct IndexPage {
     festival: FestivalView,
     counts: Counts,
-    days: Vec<DayList<'c>>,
+    days: Vec<DayList>,
     children: Vec<TreeItem>,
     forks: Vec<ForkView>,
 }
 
 #[derive(Serialize)]
-struct SchedulePage<'c> {
+struct SchedulePage {
     festival: FestivalView,
-    days: Vec<DayList<'c>>,
+    days: Vec<DayList>,
 }
 
 #[derive(Serialize)]
@@ -197,17 +207,17 @@ struct DayPage<'c> {
 }
 
 #[derive(Serialize)]
-struct FestivalSection<'c> {
+struct FestivalSection {
     festival: FestivalView,
     depth: usize,
-    days: Vec<DayList<'c>>,
+    days: Vec<DayList>,
 }
 
 #[derive(Serialize)]
-struct FestivalPage<'c> {
+struct FestivalPage {
     festival: FestivalView,
     is_root: bool,
-    sections: Vec<FestivalSection<'c>>,
+    sections: Vec<FestivalSection>,
 }
 
 #[derive(Serialize)]
@@ -230,8 +240,10 @@ struct ResourcesPage {
 }
 
 impl Pages<'_, '_, '_> {
-    /// The events of `festivals` grouped by schedule day; `limit` caps each day.
-    pub fn day_lists(&self, festivals: &[&Festival], limit: usize) -> Vec<DayList<'_>> {
+    /// The events of `festivals` grouped by schedule day, as rows for a
+    /// page whose path back to the site root is `root`; `limit` caps each
+    /// day.
+    pub fn day_lists(&self, festivals: &[&Festival], root: &str, limit: usize) -> Vec<DayList> {
         let site = self.site;
         // The festival this one was forked from (and its nested ones) keeps
         // its own days, even where the dates are the same as the fork's.
@@ -259,7 +271,11 @@ impl Pages<'_, '_, '_> {
                     short: site.day_link(*day).text,
                     count: events.len(),
                     more: events.len().saturating_sub(limit),
-                    events: events.iter().take(limit).map(|e| self.card(e)).collect(),
+                    rows: events
+                        .iter()
+                        .take(limit)
+                        .map(|e| self.row(e, root, RowTime::Times))
+                        .collect(),
                 })
             })
             .collect()
@@ -292,7 +308,7 @@ impl Pages<'_, '_, '_> {
                 people: site.people.len(),
                 days: site.days.len(),
             },
-            days: self.day_lists(&self.all_festivals(), PREVIEW),
+            days: self.day_lists(&self.all_festivals(), &root_prefix("index.html"), PREVIEW),
             children: site
                 .festivals
                 .iter()
@@ -324,7 +340,11 @@ impl Pages<'_, '_, '_> {
         let site = self.site;
         let page = SchedulePage {
             festival: site.festival_view(site.root),
-            days: self.day_lists(&self.all_festivals(), usize::MAX),
+            days: self.day_lists(
+                &self.all_festivals(),
+                &root_prefix("schedule/index.html"),
+                usize::MAX,
+            ),
         };
         self.write(
             "schedule/index.html",
@@ -364,6 +384,8 @@ impl Pages<'_, '_, '_> {
     pub fn festival(&self, index: usize) -> Result<(), RenderError> {
         let site = self.site;
         let (festival, base) = site.festivals[index];
+        let path = festival_path(&festival.id);
+        let root = root_prefix(&path);
         let sections = site.festivals[index..]
             .iter()
             .enumerate()
@@ -371,7 +393,7 @@ impl Pages<'_, '_, '_> {
             .map(|(_, (f, depth))| FestivalSection {
                 festival: site.festival_view(f),
                 depth: depth - base,
-                days: self.day_lists(&[f], usize::MAX),
+                days: self.day_lists(&[f], &root, usize::MAX),
             })
             .collect();
         let page = FestivalPage {
@@ -379,7 +401,6 @@ impl Pages<'_, '_, '_> {
             is_root: index == 0,
             sections,
         };
-        let path = festival_path(&festival.id);
         self.write(&path, "festival.html", &festival.name, "festivals", &page)
     }
 

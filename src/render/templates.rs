@@ -16,6 +16,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
     ("forked.html", include_str!("../../templates/forked.html")),
+    (
+        "event_row.html",
+        include_str!("../../templates/event_row.html"),
+    ),
     ("index.html", include_str!("../../templates/index.html")),
     (
         "schedule.html",
