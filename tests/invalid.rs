@@ -364,3 +364,36 @@ fn updates_across_logs_are_refused_and_their_followers_wait() {
     assert_eq!(report.rejected.len(), 1, "{text}");
     assert_eq!(report.waiting.len() as u64, logs - 2);
 }
+
+#[test]
+fn author_key_off_the_curve() {
+    use pandafest::entry::{PublicKey, sign_raw};
+    use pandafest::ingest::RawEntry;
+    let key = KeyPair::from_name("ada");
+    let mut bytes = sign_raw(&key, 0, 1, false, b"x", None, None);
+    // About half of all y coordinates have no point on the curve.
+    let off_curve = (2u8..)
+        .map(|n| {
+            let mut y = [0u8; 32];
+            y[0] = n;
+            PublicKey(y)
+        })
+        .find(|key| !key.is_curve_point())
+        .unwrap();
+    bytes[1..33].copy_from_slice(&off_curve.0);
+    let raw = RawEntry {
+        entry: bytes,
+        payload: b"x".to_vec(),
+        origin: "a crafted entry".into(),
+    };
+    let mut store = Store::in_memory().unwrap();
+    let report = ingest(&mut store, [Ok(raw)], |_| {}).unwrap();
+    assert_eq!(report.ingested, 0);
+    assert_line(
+        &report.lines().join("\n"),
+        &format!(
+            "author {} log 0 seq 1: non-canonical or malformed entry encoding: the author key is not an ed25519 public key (no point on the curve)",
+            off_curve.to_hex()
+        ),
+    );
+}

@@ -23,6 +23,12 @@ impl PublicKey {
     pub fn short(&self) -> String {
         hex::encode(&self.0[..4])
     }
+
+    /// Whether the 32 bytes are an ed25519 public key: a compressed
+    /// Edwards point that decompresses. It costs a square root.
+    pub fn is_curve_point(&self) -> bool {
+        ed25519_dalek::VerifyingKey::from_bytes(&self.0).is_ok()
+    }
 }
 
 impl fmt::Display for PublicKey {

@@ -80,6 +80,7 @@ pub(super) fn store_verified(
     let Verified {
         entry,
         payload,
+        payload_hash_ok,
         origin,
         operation,
     } = item;
@@ -218,7 +219,7 @@ pub(super) fn store_verified(
         );
         return Ok(());
     }
-    if Hash::of(&payload) != entry.payload_hash {
+    if !payload_hash_ok {
         reject(report, Reason::PayloadHash);
         return Ok(());
     }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::entry::{Entry, OperationId, decode_entry, verify_signatures};
+use crate::entry::{Entry, EntryError, Hash, OperationId, decode_entry, verify_signatures};
 use crate::operation::{Operation, OperationError, decode_operation};
 use crate::store::{Store, StoreError};
 
@@ -46,6 +46,9 @@ pub type DecodedOperations = HashMap<OperationId, Operation>;
 pub(crate) struct Verified {
     pub entry: Entry,
     pub payload: Vec<u8>,
+    /// Whether the payload's BLAKE3 hash is the entry's payload hash
+    /// (worked out with the signature, on all threads).
+    pub payload_hash_ok: bool,
     pub origin: String,
     pub operation: Result<Operation, OperationError>,
 }
@@ -194,14 +197,24 @@ fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
         .zip(signatures)
         .map(|((entry, (payload, origin)), signature_ok)| {
             if !signature_ok {
+                // Decoding leaves the author's key to the signature check.
+                let reason = match entry.author.is_curve_point() {
+                    true => Reason::BadSignature,
+                    false => Reason::Entry(EntryError::Decode {
+                        reason:
+                            "the author key is not an ed25519 public key (no point on the curve)"
+                                .into(),
+                    }),
+                };
                 return Checked::Rejected(Rejection {
                     at: Position::of(&entry),
                     origin: Some(origin),
-                    reason: Reason::BadSignature,
+                    reason,
                 });
             }
             let operation = decode_operation(&payload);
             Checked::Verified(Box::new(Verified {
+                payload_hash_ok: Hash::of(&payload) == entry.payload_hash,
                 entry,
                 payload,
                 origin,
