@@ -60,12 +60,16 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
     let mut by_document: BTreeMap<DocumentId, Vec<Step>> = BTreeMap::new();
     for Decoded { op, operation } in operations {
         match operation {
-            Ok(operation) => by_document.entry(op.document).or_default().push(Step {
-                id: op.id,
-                author: op.author,
-                position: (op.log_id, op.seq_num),
-                operation,
-            }),
+            // Most documents have one operation: no room for four.
+            Ok(operation) => by_document
+                .entry(op.document)
+                .or_insert_with(|| Vec::with_capacity(1))
+                .push(Step {
+                    id: op.id,
+                    author: op.author,
+                    position: (op.log_id, op.seq_num),
+                    operation,
+                }),
             Err(e) => model.notes.push(format!("operation {}: {e}", op.id)),
         }
         model.people.entry(op.author).or_insert_with(|| Person {

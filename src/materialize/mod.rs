@@ -33,9 +33,10 @@ pub fn materialize_with(
 ) -> Result<Model, StoreError> {
     let started = std::time::Instant::now();
     let reader = store.read();
-    let mut operations = Vec::new();
+    let refs = reader.operation_refs()?;
+    let mut operations = Vec::with_capacity(refs.len());
     let mut missing = Vec::new();
-    for op in reader.operation_refs()? {
+    for op in refs {
         match decoded.remove(&op.id) {
             Some(operation) => operations.push(documents::Decoded {
                 op,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
-use super::{Output, RenderError, RenderSettings, choose_festival, render_with};
+use super::{Output, RenderError, RenderSettings, Templates, choose_festival, render_with};
 use crate::bundle::{BundleError, SiteRecord, write_site_bundle};
 use crate::entry::DocumentId;
 use crate::festival_dir::{DirError, FestivalDir};
@@ -78,6 +78,19 @@ pub fn build_site(
     let settings_path = dir.config_path();
     let day_change = dir.config.day_change(&settings_path)?;
     let theme_dir = theme_dir(&dir.root, dir.config.theme())?;
+    let templates_dir = Some(dir.root.join("templates")).filter(|d| d.is_dir());
+    // The templates are parsed on their own thread while the logs are
+    // verified: the ingest leaves part of a core idle.
+    let loading = {
+        let (theme_dir, templates_dir) = (theme_dir.clone(), templates_dir.clone());
+        std::thread::spawn(move || {
+            let (theme, templates) = (theme_dir.as_deref(), templates_dir.as_deref());
+            Ok::<_, RenderError>((
+                Templates::load(theme, templates)?,
+                super::theme_fingerprint(theme, templates)?,
+            ))
+        })
+    };
     let mut decoded = DecodedOperations::new();
     let report = dir.ingest_logs_keeping(progress("verifying"), &mut decoded)?;
     let model = crate::materialize::materialize_with(&dir.store, decoded)?;
@@ -85,8 +98,11 @@ pub fn build_site(
         output: out.to_owned(),
         source: Box::new(source),
     };
+    let (templates, theme_blake3) = loading
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        .map_err(failed)?;
     let festival = choose_festival(&model, dir.config.festival).map_err(failed)?;
-    let templates_dir = Some(dir.root.join("templates")).filter(|d| d.is_dir());
     let settings = RenderSettings {
         festival,
         day_change,
@@ -99,11 +115,7 @@ pub fn build_site(
         generator: SiteRecord::this_generator(),
         festival,
         theme: dir.config.theme().to_owned(),
-        theme_blake3: super::theme_fingerprint(
-            settings.theme_dir.as_deref(),
-            settings.templates_dir.as_deref(),
-        )
-        .map_err(failed)?,
+        theme_blake3,
         base_url: settings.base_url.clone(),
         day_change: settings.day_change.format("%H:%M").to_string(),
     };
@@ -127,7 +139,8 @@ pub fn build_site(
             .map_err(|e| failed(e.into()))
             .and_then(|()| {
                 let bar = progress("rendering");
-                let pages = render_with(&model, &settings, &mut output, &bar).map_err(failed);
+                let pages =
+                    render_with(&model, &settings, &templates, &mut output, &bar).map_err(failed);
                 bar.finish_and_clear();
                 pages
             });

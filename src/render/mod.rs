@@ -120,15 +120,23 @@ pub fn render(
     settings: &RenderSettings,
     output: &mut Output,
 ) -> Result<usize, RenderError> {
-    render_with(model, settings, output, &ProgressBar::hidden())
+    let templates = Templates::load(
+        settings.theme_dir.as_deref(),
+        settings.templates_dir.as_deref(),
+    )?;
+    render_with(model, settings, &templates, output, &ProgressBar::hidden())
 }
 
-/// [`render`], counting pages on `progress`. Pages render and are
-/// written on all threads (rayon); what they hold does not depend on the
-/// order.
+/// [`render`] with `templates` loaded already (from `settings`' theme and
+/// templates directories), counting pages on `progress`. Pages render and
+/// are written on all threads (rayon); what they hold does not depend on
+/// the order.
+///
+/// Errors: as [`render`].
 pub fn render_with(
     model: &Model,
     settings: &RenderSettings,
+    templates: &Templates,
     output: &mut Output,
     progress: &ProgressBar,
 ) -> Result<usize, RenderError> {
@@ -137,21 +145,17 @@ pub fn render_with(
         .festivals
         .get(&settings.festival)
         .ok_or(RenderError::UnknownFestival(settings.festival))?;
-    let templates = Templates::load(
-        settings.theme_dir.as_deref(),
-        settings.templates_dir.as_deref(),
-    )?;
     let site = site::Site::new(model, settings, root);
     progress.set_length(site.page_count() as u64);
     let output = output.shared();
     output.write("style.css", templates.style())?;
     let cards = site.cards();
-    let rows = rows::render_rows(&cards, &templates)?;
+    let rows = rows::render_rows(&cards, templates)?;
     let pages = pages::Pages {
         site: &site,
         cards: &cards,
         rows: &rows,
-        templates: &templates,
+        templates,
         output: &output,
         progress,
     };

@@ -1,5 +1,7 @@
 //! The store's reads and writes.
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, params};
 
 use super::{Reader, StoreError, Tx};
@@ -124,6 +126,18 @@ fn hash(bytes: Vec<u8>) -> Hash {
         out.copy_from_slice(&bytes);
     }
     Hash(out)
+}
+
+/// Column `index` of `row` as 32 bytes; zeros for a blob of another size,
+/// as [`hash`].
+fn blob32(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if let Ok(bytes) = row.get_ref(index)?.as_blob()
+        && bytes.len() == 32
+    {
+        out.copy_from_slice(bytes);
+    }
+    Ok(out)
 }
 
 fn key(bytes: Vec<u8>) -> PublicKey {
@@ -470,28 +484,50 @@ impl Reader<'_> {
     /// any fork point), ordered by author, log id and seq num; the payloads
     /// are read with [`Reader::payload_at`].
     pub fn operation_refs(&self) -> Result<Vec<OperationRef>, StoreError> {
-        let mut stmt = self
+        // Forked logs are few: their fork points are looked up here rather
+        // than joined to every operation, and the order is made in memory
+        // rather than by a sort in SQLite.
+        let forked: HashMap<(PublicKey, u64), u64> = self
             .conn
             .prepare_cached(
-                "SELECT o.id, o.document, o.author, o.log_id, o.seq_num
-                 FROM operations o
-                 JOIN logs l ON l.author = o.author AND l.log_id = o.log_id
-                 WHERE o.document IS NOT NULL AND o.error IS NULL
-                   AND (l.forked_at IS NULL OR o.seq_num < l.forked_at)
-                 ORDER BY o.author, o.log_id, o.seq_num",
+                "SELECT author, log_id, forked_at FROM logs WHERE forked_at IS NOT NULL",
             )
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], |row| {
-            Ok(OperationRef {
-                id: hash(row.get(0)?),
-                document: hash(row.get(1)?),
-                author: key(row.get(2)?),
-                log_id: row.get::<_, i64>(3)? as u64,
-                seq_num: row.get::<_, i64>(4)? as u64,
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| {
+                    Ok((
+                        (PublicKey(blob32(row, 0)?), row.get::<_, i64>(1)? as u64),
+                        row.get::<_, i64>(2)? as u64,
+                    ))
+                })?
+                .collect()
             })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        let mut refs: Vec<OperationRef> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, document, author, log_id, seq_num FROM operations
+                 WHERE document IS NOT NULL AND error IS NULL",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| {
+                    Ok(OperationRef {
+                        id: Hash(blob32(row, 0)?),
+                        document: Hash(blob32(row, 1)?),
+                        author: PublicKey(blob32(row, 2)?),
+                        log_id: row.get::<_, i64>(3)? as u64,
+                        seq_num: row.get::<_, i64>(4)? as u64,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))?;
+        refs.retain(|op| {
+            forked
+                .get(&(op.author, op.log_id))
+                .is_none_or(|forked_at| op.seq_num < *forked_at)
+        });
+        refs.sort_unstable_by_key(|op| (op.author, op.log_id, op.seq_num));
+        Ok(refs)
     }
 
     /// The payload of the entry at (author, log id, seq num), if stored.
