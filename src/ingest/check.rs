@@ -125,7 +125,7 @@ pub(super) fn store_verified(
                     // spares materializing a second decoding.
                     None => {
                         if let (Some(decoded), Ok(operation)) = (decoded, operation) {
-                            decoded.insert(entry.hash, operation);
+                            decoded.insert(entry.hash, Box::new(operation));
                         }
                     }
                 }
@@ -280,7 +280,7 @@ pub(super) fn store_verified(
         }
     }
     if let (Some(decoded), Ok(operation)) = (decoded, operation) {
-        decoded.insert(entry.hash, operation);
+        decoded.insert(entry.hash, Box::new(operation));
     }
     Ok(())
 }

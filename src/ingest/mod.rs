@@ -3,8 +3,8 @@
 //! Every source (a log bundle, a peer, a schedule import, the authoring
 //! commands) hands raw (entry, payload) pairs to [`ingest`]. Entries are
 //! decoded strictly, their signatures verified in batches, their links
-//! checked by position, their operations validated, and they are stored one
-//! transaction per batch. A bad entry is reported with its author, log id,
+//! checked by position, their operations validated, and they are stored in
+//! transactions of up to [`COMMIT`] entries. A bad entry is reported with its author, log id,
 //! seq num and reason; the valid entries around it are kept.
 
 mod check;
@@ -20,8 +20,15 @@ use crate::entry::{Entry, EntryError, Hash, OperationId, decode_entry, verify_si
 use crate::operation::{Operation, OperationError, decode_operation};
 use crate::store::{Store, StoreError};
 
-/// How many entries one batch (one transaction) takes.
+/// How many entries one batch takes: it is decoded and verified while the
+/// one before is stored.
 pub const BATCH: usize = 1024;
+
+/// How many entries (whole batches) one transaction stores at most. A
+/// commit writes every page its transaction touched to the write-ahead log,
+/// and the operations are keyed by hash, so a batch touches most of their
+/// b-tree: fewer commits write much less. Progress is kept at each commit.
+pub const COMMIT: usize = 8 * BATCH;
 
 /// One entry with its payload, as a source delivers it.
 #[derive(Clone, Debug)]
@@ -39,7 +46,8 @@ pub struct RawEntry {
 /// instead of reading and decoding their payloads again (see
 /// [`crate::materialize::materialize_with`]). It may hold operations that
 /// a later step of the ingest found invalid: the store decides which count.
-pub type DecodedOperations = HashMap<OperationId, Operation>;
+/// Boxed: the map grows while the ingest runs, and an operation is large.
+pub type DecodedOperations = HashMap<OperationId, Box<Operation>>;
 
 /// An entry that passed decoding and the signature check, with its
 /// operation decoded.
@@ -58,8 +66,9 @@ pub(crate) struct Verified {
 /// A source item that is `Err` (for example a truncated bundle file) is
 /// reported as it is. The work runs in batches of [`BATCH`] entries: one
 /// thread reads, decodes and verifies the next batch (in parallel) while the
-/// caller's thread checks and stores the current one in one transaction.
-/// `progress` is called after each batch with the number of items done.
+/// caller's thread checks and stores the current one; a transaction holds
+/// up to [`COMMIT`] entries. `progress` is called after each batch with the
+/// number of items done.
 ///
 /// Errors: only [`StoreError`] (SQLite failing) stops the ingest; everything
 /// wrong with the input is in the report.
@@ -116,24 +125,32 @@ where
         });
         let consume = || -> Result<(), StoreError> {
             let mut done = 0u64;
-            for prepared in receiver {
-                done += prepared.items as u64;
+            let mut batches = receiver.into_iter().peekable();
+            while batches.peek().is_some() {
                 store.transaction(|tx| {
-                    for item in prepared.entries {
-                        match item {
-                            Checked::Verified(item) => check::store_verified(
-                                tx,
-                                &mut cursors,
-                                *item,
-                                &mut report,
-                                decoded.as_deref_mut(),
-                            )?,
-                            Checked::Rejected(rejection) => report.rejected.push(rejection),
+                    let mut stored = 0;
+                    while stored < COMMIT {
+                        let Some(prepared) = batches.next() else {
+                            break;
+                        };
+                        stored += prepared.items;
+                        done += prepared.items as u64;
+                        for item in prepared.entries {
+                            match item {
+                                Checked::Verified(item) => check::store_verified(
+                                    tx,
+                                    &mut cursors,
+                                    *item,
+                                    &mut report,
+                                    decoded.as_deref_mut(),
+                                )?,
+                                Checked::Rejected(rejection) => report.rejected.push(rejection),
+                            }
                         }
+                        progress(done);
                     }
                     cursors.flush(tx)
                 })?;
-                progress(done);
             }
             store.transaction(|tx| check::resolve_pending(tx, &mut report))
         };

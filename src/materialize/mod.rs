@@ -40,7 +40,7 @@ pub fn materialize_with(
         match decoded.remove(&op.id) {
             Some(operation) => operations.push(documents::Decoded {
                 op,
-                operation: Ok(operation),
+                operation: Ok(*operation),
             }),
             None => {
                 // An entry is stored before its operation, so it is there.
