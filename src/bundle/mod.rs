@@ -23,7 +23,7 @@ mod write;
 pub use builder::BundleBuilder;
 pub use manifest::{BUNDLE_FORMAT, LogFile, Manifest, SiteRecord};
 pub use read::{BundleLocation, BundleReader, MAX_MANIFEST_SIZE};
-pub use write::{write_bundle, write_site_bundle};
+pub use write::{write_bundle, write_log_files, write_manifest, write_site_bundle};
 
 use std::path::PathBuf;
 

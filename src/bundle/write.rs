@@ -26,6 +26,16 @@ pub fn write_site_bundle(
     dir: &Path,
     site: Option<SiteRecord>,
 ) -> Result<Manifest, BundleError> {
+    let logs = write_log_files(store, dir)?;
+    write_manifest(dir, logs, site)
+}
+
+/// The first half of [`write_site_bundle`]: writes every log file of the
+/// bundle and returns them as the manifest lists them. [`write_manifest`]
+/// finishes the bundle.
+///
+/// Errors: as [`write_bundle`].
+pub fn write_log_files(store: &Store, dir: &Path) -> Result<Vec<LogFile>, BundleError> {
     let reader = store.read();
     let mut logs = Vec::new();
     for log in reader.logs()? {
@@ -37,7 +47,7 @@ pub fn write_site_bundle(
             .map_err(|source| file.io(source))?;
         logs.push(file.finish()?);
     }
-    write_manifest(dir, logs, site)
+    Ok(logs)
 }
 
 /// Writes one log file, hashing and counting as it goes.
@@ -116,8 +126,12 @@ impl LogFileWriter {
     }
 }
 
-/// Writes `dir/manifest.json` for `logs`, as pretty JSON with a final newline.
-pub(super) fn write_manifest(
+/// Writes `dir/manifest.json` listing `logs`, with `site` when the bundle
+/// is part of a site, as pretty JSON with a final newline; returns the
+/// manifest.
+///
+/// Errors: [`BundleError::Io`] if it cannot be written.
+pub fn write_manifest(
     dir: &Path,
     logs: Vec<LogFile>,
     site: Option<SiteRecord>,

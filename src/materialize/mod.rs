@@ -27,10 +27,28 @@ pub fn materialize(store: &Store) -> Result<Model, StoreError> {
 /// what order; `decoded` only saves work, and the model is the same.
 ///
 /// Errors: [`StoreError`] if the store cannot be read.
-pub fn materialize_with(
+pub fn materialize_with(store: &Store, decoded: DecodedOperations) -> Result<Model, StoreError> {
+    Ok(read_operations(store, decoded)?.build())
+}
+
+/// What materializing reads from the store: every operation that counts,
+/// decoded and in log order, and the forked logs. [`StoredOperations::build`]
+/// then needs the store no more, so the store is free for other work while
+/// the model is made.
+pub struct StoredOperations {
+    operations: Vec<documents::Decoded>,
+    forks: Vec<ForkedLog>,
+    started: std::time::Instant,
+}
+
+/// The first half of [`materialize_with`]: reads the operations that count,
+/// taking those in `decoded` and decoding the rest.
+///
+/// Errors: [`StoreError`] if the store cannot be read.
+pub fn read_operations(
     store: &Store,
     mut decoded: DecodedOperations,
-) -> Result<Model, StoreError> {
+) -> Result<StoredOperations, StoreError> {
     let started = std::time::Instant::now();
     let reader = store.read();
     let refs = reader.operation_refs()?;
@@ -55,14 +73,26 @@ pub fn materialize_with(
     drop(decoded);
     operations.extend(documents::decode(missing));
     operations.sort_by_key(|d| (d.op.author, d.op.log_id, d.op.seq_num));
-    let mut model = Model {
+    Ok(StoredOperations {
+        operations,
         forks: forked_logs(&reader)?,
-        ..Model::default()
-    };
-    let documents = documents::build(operations, &mut model);
-    authorization::apply(&documents, &mut model);
-    tracing::debug!(elapsed = ?started.elapsed(), events = model.events.len(), "materialized");
-    Ok(model)
+        started,
+    })
+}
+
+impl StoredOperations {
+    /// Works out the festival model: documents from their operations, then
+    /// the authorization rules.
+    pub fn build(self) -> Model {
+        let mut model = Model {
+            forks: self.forks,
+            ..Model::default()
+        };
+        let documents = documents::build(self.operations, &mut model);
+        authorization::apply(&documents, &mut model);
+        tracing::debug!(elapsed = ?self.started.elapsed(), events = model.events.len(), "materialized");
+        model
+    }
 }
 
 fn forked_logs(reader: &Reader<'_>) -> Result<Vec<ForkedLog>, StoreError> {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 
 use super::{Output, RenderError, RenderSettings, Templates, choose_festival, render_with};
-use crate::bundle::{BundleError, SiteRecord, write_site_bundle};
+use crate::bundle::{BundleError, SiteRecord, write_log_files, write_manifest};
 use crate::entry::DocumentId;
 use crate::festival_dir::{DirError, FestivalDir};
 use crate::ingest::IngestReport;
@@ -93,64 +93,69 @@ pub fn build_site(
     };
     let mut decoded = DecodedOperations::new();
     let report = dir.ingest_logs_keeping(progress("verifying"), &mut decoded)?;
-    let model = crate::materialize::materialize_with(&dir.store, decoded)?;
+    let operations = crate::materialize::read_operations(&dir.store, decoded)?;
     let failed = |source: RenderError| BuildError::Render {
         output: out.to_owned(),
         source: Box::new(source),
     };
-    let (templates, theme_blake3) = loading
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        .map_err(failed)?;
-    let festival = choose_festival(&model, dir.config.festival).map_err(failed)?;
-    let settings = RenderSettings {
-        festival,
-        day_change,
-        base_url: dir.config.base_url.clone(),
-        theme_dir,
-        templates_dir,
-    };
     let mut output = Output::disk(out).map_err(|e| failed(e.into()))?;
-    let site = SiteRecord {
-        generator: SiteRecord::this_generator(),
-        festival,
-        theme: dir.config.theme().to_owned(),
-        theme_blake3,
-        base_url: settings.base_url.clone(),
-        day_change: settings.day_change.format("%H:%M").to_string(),
-    };
     let logs_dir = output
         .dir()
         .expect("a disk output has a directory")
         .join("logs");
     let store = &mut dir.store;
-    // The log bundle is written from the store on its own thread while the
-    // feeds and pages render from the model: neither needs the other. The
-    // same thread then checkpoints the store, which closing it would do.
-    let (bundle, pages) = std::thread::scope(|scope| {
-        let bundle = scope.spawn(move || {
-            let manifest = write_site_bundle(store, &logs_dir, Some(site))?;
+    let config = &dir.config;
+    // The log files are written from the store on their own thread while
+    // the model is made and the feeds and pages render from it: none needs
+    // the other. The same thread then checkpoints the store, which closing
+    // it would do.
+    let (logs, built) = std::thread::scope(|scope| {
+        let logs_dir = &logs_dir;
+        let logs = scope.spawn(move || {
+            let logs = write_log_files(store, logs_dir)?;
             store.checkpoint()?;
-            Ok::<_, BuildError>(manifest)
+            Ok::<_, BuildError>(logs)
         });
-        // The feeds first, then the pages, each on all threads: rendering
-        // both at once was no faster and raised the memory peak by half.
-        let pages = crate::feeds::write_feeds(&model, &settings, &mut output)
-            .map_err(|e| failed(e.into()))
-            .and_then(|()| {
-                let bar = progress("rendering");
-                let pages =
-                    render_with(&model, &settings, &templates, &mut output, &bar).map_err(failed);
-                bar.finish_and_clear();
-                pages
-            });
-        let bundle = bundle
+        let built = (|| {
+            let model = operations.build();
+            let (templates, theme_blake3) = loading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .map_err(failed)?;
+            let festival = choose_festival(&model, config.festival).map_err(failed)?;
+            let settings = RenderSettings {
+                festival,
+                day_change,
+                base_url: config.base_url.clone(),
+                theme_dir,
+                templates_dir,
+            };
+            // The feeds first, then the pages, each on all threads:
+            // rendering both at once was no faster and raised the memory
+            // peak by half.
+            crate::feeds::write_feeds(&model, &settings, &mut output)
+                .map_err(|e| failed(e.into()))?;
+            let bar = progress("rendering");
+            let pages =
+                render_with(&model, &settings, &templates, &mut output, &bar).map_err(failed)?;
+            bar.finish_and_clear();
+            let site = SiteRecord {
+                generator: SiteRecord::this_generator(),
+                festival,
+                theme: config.theme().to_owned(),
+                theme_blake3,
+                base_url: settings.base_url.clone(),
+                day_change: settings.day_change.format("%H:%M").to_string(),
+            };
+            Ok::<_, BuildError>((festival, pages, site))
+        })();
+        let logs = logs
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (bundle, pages)
+        (logs, built)
     });
-    let pages = pages?;
-    bundle?;
+    let (festival, pages, site) = built?;
+    write_manifest(&logs_dir, logs?, Some(site))?;
     output.commit().map_err(|e| failed(e.into()))?;
     tracing::debug!(elapsed = ?started.elapsed(), pages, "built");
     Ok(BuildSummary {
