@@ -37,6 +37,7 @@ pub mod ingest;
 pub mod materialize;
 pub mod operation;
 pub mod publish;
+mod random;
 pub mod render;
 pub mod script;
 pub mod store;

@@ -197,7 +197,7 @@ impl Batch<'_, '_> {
     }
 
     /// Ingests every entry of the batch (one ingest; its transactions hold
-    /// up to [`crate::ingest::COMMIT`] entries each). `progress` is called with the
+    /// up to [`crate::ingest::BATCH`] entries each). `progress` is called with the
     /// number of entries done. Returns the operation ids, in order.
     ///
     /// Errors: [`PublishError::Rejected`] with the first rejection if ingest

@@ -252,3 +252,71 @@ proptest! {
         assert_agrees_with_reference(&bytes)?;
     }
 }
+
+/// `entry` signed again with a nonce point R that has a small-order part:
+/// valid by the cofactored equation of ZIP 215, not by the cofactorless
+/// one. Batch checks that are not cofactored accept it by chance.
+fn with_small_order_nonce(key: &KeyPair, entry: &Entry) -> Entry {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+    let expanded = Sha512::digest(key.dalek().secret.to_bytes());
+    let mut secret = [0u8; 32];
+    secret.copy_from_slice(&expanded[..32]);
+    secret[0] &= 248;
+    secret[31] &= 127;
+    secret[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(secret);
+    let r = Scalar::from_bytes_mod_order([7; 32]);
+    // A point of order 8 added to [r]B.
+    let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1]).compress();
+    let k = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(big_r.as_bytes())
+            .chain_update(entry.author.0)
+            .chain_update(entry.signed_bytes()),
+    );
+    let s = r + k * a;
+    let mut bytes = entry.signed_bytes().to_vec();
+    bytes.extend_from_slice(big_r.as_bytes());
+    bytes.extend_from_slice(s.as_bytes());
+    decode_entry(&bytes).unwrap()
+}
+
+#[test]
+fn batch_and_single_checks_agree_on_a_small_order_nonce() {
+    let key = KeyPair::from_name("ada");
+    let mut entries = log_of(&key, &[b"a".as_slice(); 12]);
+    entries[5] = with_small_order_nonce(&key, &entries[5]);
+    // ed25519-dalek's single check refuses it.
+    let dalek = ed25519_dalek::VerifyingKey::from_bytes(&entries[5].author.0).unwrap();
+    let signature = ed25519_dalek::Signature::from_slice(entries[5].signature()).unwrap();
+    assert!(
+        ed25519_dalek::Verifier::verify(&dalek, entries[5].signed_bytes(), &signature).is_err()
+    );
+    // Alone and in a batch, many times over (the batch's coefficients are
+    // random), the answer is the same: valid by ZIP 215.
+    let alone = verify_signatures(std::slice::from_ref(&entries[5]));
+    assert_eq!(alone, vec![true]);
+    for _ in 0..32 {
+        assert_eq!(verify_signatures(&entries), vec![true; 12]);
+    }
+}
+
+#[test]
+fn a_key_off_the_curve_fails_alone_and_in_a_batch() {
+    let key = KeyPair::from_name("ada");
+    let mut entries = log_of(&key, &[b"a".as_slice(); 3]);
+    let off_curve = (2u8..)
+        .map(|n| {
+            let mut y = [0u8; 32];
+            y[0] = n;
+            y
+        })
+        .find(|y| !PublicKey(*y).is_curve_point())
+        .unwrap();
+    let mut bytes = entries[1].bytes.clone();
+    bytes[1..33].copy_from_slice(&off_curve);
+    entries[1] = decode_entry(&bytes).unwrap();
+    assert_eq!(verify_signatures(&entries), vec![true, false, true]);
+}

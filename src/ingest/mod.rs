@@ -3,9 +3,10 @@
 //! Every source (a log bundle, a peer, a schedule import, the authoring
 //! commands) hands raw (entry, payload) pairs to [`ingest`]. Entries are
 //! decoded strictly, their signatures verified in batches, their links
-//! checked by position, their operations validated, and they are stored in
-//! transactions of up to [`COMMIT`] entries. A bad entry is reported with its author, log id,
-//! seq num and reason; the valid entries around it are kept.
+//! checked by position, their operations validated, and they are stored one
+//! transaction per batch of up to [`BATCH`] entries. A bad entry is
+//! reported with its author, log id, seq num and reason; the valid entries
+//! around it are kept.
 
 mod check;
 mod report;
@@ -20,15 +21,16 @@ use crate::entry::{Entry, EntryError, Hash, OperationId, decode_entry, verify_si
 use crate::operation::{Operation, OperationError, decode_operation};
 use crate::store::{Store, StoreError};
 
-/// How many entries one batch takes: it is decoded and verified while the
-/// one before is stored.
-pub const BATCH: usize = 1024;
+/// How many entries are decoded and verified at a time, while the chunk
+/// before is stored.
+const CHUNK: usize = 1024;
 
-/// How many entries (whole batches) one transaction stores at most. A
-/// commit writes every page its transaction touched to the write-ahead log,
-/// and the operations are keyed by hash, so a batch touches most of their
-/// b-tree: fewer commits write much less. Progress is kept at each commit.
-pub const COMMIT: usize = 8 * BATCH;
+/// How many entries one batch (one transaction) stores at most: whole
+/// chunks. A commit writes every page its transaction touched to the
+/// write-ahead log, and the operations are keyed by hash, so even a small
+/// batch touches most of their b-tree: fewer commits write much less.
+/// Progress is kept at each commit.
+pub const BATCH: usize = 8 * CHUNK;
 
 /// One entry with its payload, as a source delivers it.
 #[derive(Clone, Debug)]
@@ -64,11 +66,11 @@ pub(crate) struct Verified {
 /// Ingests entries from `source` into `store` and reports what happened.
 ///
 /// A source item that is `Err` (for example a truncated bundle file) is
-/// reported as it is. The work runs in batches of [`BATCH`] entries: one
-/// thread reads, decodes and verifies the next batch (in parallel) while the
-/// caller's thread checks and stores the current one; a transaction holds
-/// up to [`COMMIT`] entries. `progress` is called after each batch with the
-/// number of items done.
+/// reported as it is. The work runs in chunks of 1024 entries: one thread
+/// reads, decodes and verifies the next chunk (in parallel) while the
+/// caller's thread checks and stores the current one, one transaction per
+/// batch of up to [`BATCH`] entries. `progress` is called after each chunk
+/// with the number of items done.
 ///
 /// Errors: only [`StoreError`] (SQLite failing) stops the ingest; everything
 /// wrong with the input is in the report.
@@ -105,14 +107,14 @@ where
     std::thread::scope(|scope| {
         scope.spawn(move || {
             loop {
-                let mut raw = Vec::with_capacity(BATCH);
+                let mut raw = Vec::with_capacity(CHUNK);
                 let mut rejected = Vec::new();
                 for item in source.by_ref() {
                     match item {
                         Ok(entry) => raw.push(entry),
                         Err(rejection) => rejected.push(rejection),
                     }
-                    if raw.len() == BATCH {
+                    if raw.len() == CHUNK {
                         break;
                     }
                 }
@@ -129,7 +131,7 @@ where
             while batches.peek().is_some() {
                 store.transaction(|tx| {
                     let mut stored = 0;
-                    while stored < COMMIT {
+                    while stored < BATCH {
                         let Some(prepared) = batches.next() else {
                             break;
                         };

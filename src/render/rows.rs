@@ -62,15 +62,7 @@ struct Marks {
 impl Marks {
     /// Marks with a fresh nonce from the operating system.
     fn new() -> Marks {
-        let mut nonce = [0u8; 16];
-        // Without the OS's randomness the nonce is still unknown to the
-        // logs' authors: it comes from the hasher seeds std draws.
-        if getrandom::getrandom(&mut nonce).is_err() {
-            use std::hash::BuildHasher;
-            let seed = std::collections::hash_map::RandomState::new();
-            nonce[..8].copy_from_slice(&seed.hash_one(1u8).to_le_bytes());
-            nonce[8..].copy_from_slice(&seed.hash_one(2u8).to_le_bytes());
-        }
+        let nonce = crate::random::random_bytes::<16>();
         Marks {
             prefix: format!("\u{1}{}", hex::encode(nonce)),
         }
