@@ -27,7 +27,7 @@ impl PublicKey {
     /// Whether the 32 bytes are an ed25519 public key: a compressed
     /// Edwards point that decompresses. It costs a square root.
     pub fn is_curve_point(&self) -> bool {
-        ed25519_dalek::VerifyingKey::from_bytes(&self.0).is_ok()
+        ed25519_zebra::VerificationKey::try_from(self.0).is_ok()
     }
 }
 
