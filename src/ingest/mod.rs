@@ -25,11 +25,12 @@ use crate::store::{Store, StoreError};
 /// before is stored.
 const CHUNK: usize = 1024;
 
-/// How many entries one batch (one transaction) stores at most: whole
-/// chunks. A commit writes every page its transaction touched to the
-/// write-ahead log, and the operations are keyed by hash, so even a small
-/// batch touches most of their b-tree: fewer commits write much less.
-/// Progress is kept at each commit.
+/// How many entries one batch (one transaction) stores at most: the whole
+/// chunks that are ready when it starts and while it runs. A commit writes
+/// every page its transaction touched to the write-ahead log, and the
+/// operations are keyed by hash, so even a small batch touches most of
+/// their b-tree: fewer commits write much less. Progress is kept at each
+/// commit.
 pub const BATCH: usize = 8 * CHUNK;
 
 /// One entry with its payload, as a source delivers it.
@@ -125,16 +126,16 @@ where
                 }
             }
         });
-        let consume = || -> Result<(), StoreError> {
+        let mut consume = || -> Result<(), StoreError> {
             let mut done = 0u64;
-            let mut batches = receiver.into_iter().peekable();
-            while batches.peek().is_some() {
+            // A batch takes the chunks that are ready, never waiting for
+            // the next one with the write transaction open: a source may be
+            // a slow download, and other writers wait for the lock.
+            while let Ok(first) = receiver.recv() {
                 store.transaction(|tx| {
+                    let mut next = Some(first);
                     let mut stored = 0;
-                    while stored < BATCH {
-                        let Some(prepared) = batches.next() else {
-                            break;
-                        };
+                    while let Some(prepared) = next.take() {
                         stored += prepared.items;
                         done += prepared.items as u64;
                         for item in prepared.entries {
@@ -150,6 +151,9 @@ where
                             }
                         }
                         progress(done);
+                        if stored < BATCH {
+                            next = receiver.try_recv().ok();
+                        }
                     }
                     cursors.flush(tx)
                 })?;

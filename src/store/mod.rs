@@ -90,6 +90,12 @@ impl Store {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 16384;",
             )
             .map_err(|e| store.err(e))?;
+        // Another pandafest on the same store (`serve` beside `check`)
+        // holds the write lock for one batch at a time: wait for it.
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| store.err(e))?;
         migrations::migrate(&mut store)?;
         Ok(store)
     }
