@@ -120,30 +120,6 @@ pub struct OperationRef {
     pub seq_num: u64,
 }
 
-fn hash(bytes: Vec<u8>) -> Hash {
-    let mut out = [0u8; 32];
-    if bytes.len() == 32 {
-        out.copy_from_slice(&bytes);
-    }
-    Hash(out)
-}
-
-/// Column `index` of `row` as 32 bytes; zeros for a blob of another size,
-/// as [`hash`].
-fn blob32(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if let Ok(bytes) = row.get_ref(index)?.as_blob()
-        && bytes.len() == 32
-    {
-        out.copy_from_slice(bytes);
-    }
-    Ok(out)
-}
-
-fn key(bytes: Vec<u8>) -> PublicKey {
-    PublicKey(hash(bytes).0)
-}
-
 /// An entry already stored at a position.
 pub struct StoredEntry {
     /// Its hash.
@@ -174,8 +150,8 @@ impl Tx<'_> {
             .and_then(|mut s| {
                 s.query_row(params![&author.0[..], log_id as i64, seq_num as i64], |row| {
                     Ok(StoredEntry {
-                        hash: hash(row.get(0)?),
-                        backlink: row.get::<_, Option<Vec<u8>>>(1)?.map(hash),
+                        hash: Hash(row.get(0)?),
+                        backlink: row.get::<_, Option<[u8; 32]>>(1)?.map(Hash),
                         bytes: row.get(2)?,
                     })
                 })
@@ -200,7 +176,7 @@ impl Tx<'_> {
                         height: row.get::<_, i64>(0)? as u64,
                         ended_at: row.get::<_, Option<i64>>(1)?.map(|v| v as u64),
                         forked_at: row.get::<_, Option<i64>>(2)?.map(|v| v as u64),
-                        festival: row.get::<_, Option<Vec<u8>>>(3)?.map(hash),
+                        festival: row.get::<_, Option<[u8; 32]>>(3)?.map(Hash),
                     })
                 })
                 .optional()
@@ -330,8 +306,8 @@ impl Tx<'_> {
             .and_then(|mut s| {
                 s.query_row(params![&id.0[..]], |row| {
                     Ok(KnownOperation {
-                        document: hash(row.get(0)?),
-                        author: key(row.get(1)?),
+                        document: Hash(row.get(0)?),
+                        author: PublicKey(row.get(1)?),
                         log_id: row.get::<_, i64>(2)? as u64,
                         schema: row
                             .get::<_, Option<String>>(3)?
@@ -365,16 +341,16 @@ impl Tx<'_> {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], |row| {
             Ok(PendingOperation {
-                id: hash(row.get(0)?),
-                author: key(row.get(1)?),
+                id: Hash(row.get(0)?),
+                author: PublicKey(row.get(1)?),
                 log_id: row.get::<_, i64>(2)? as u64,
                 seq_num: row.get::<_, i64>(3)? as u64,
                 schema: row
                     .get::<_, Option<String>>(4)?
                     .as_deref()
                     .and_then(SchemaId::parse),
-                previous: row.get::<_, Option<Vec<u8>>>(5)?.map(hash),
-                resource: row.get::<_, Option<Vec<u8>>>(6)?.map(hash),
+                previous: row.get::<_, Option<[u8; 32]>>(5)?.map(Hash),
+                resource: row.get::<_, Option<[u8; 32]>>(6)?.map(Hash),
             })
         })
         .and_then(|rows| rows.collect())
@@ -417,12 +393,12 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], |row| {
             Ok(LogState {
-                author: key(row.get(0)?),
+                author: PublicKey(row.get(0)?),
                 log_id: row.get::<_, i64>(1)? as u64,
                 height: row.get::<_, i64>(2)? as u64,
                 ended_at: row.get::<_, Option<i64>>(3)?.map(|v| v as u64),
                 forked_at: row.get::<_, Option<i64>>(4)?.map(|v| v as u64),
-                festival: row.get::<_, Option<Vec<u8>>>(5)?.map(hash),
+                festival: row.get::<_, Option<[u8; 32]>>(5)?.map(Hash),
             })
         })
         .and_then(|rows| rows.collect())
@@ -466,10 +442,25 @@ impl Reader<'_> {
         log_id: u64,
         seq_num: u64,
     ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.blob_at(
+            "SELECT entry FROM entries WHERE author = ? AND log_id = ? AND seq_num = ?",
+            author,
+            log_id,
+            seq_num,
+        )
+    }
+
+    /// The one blob column that `sql` selects from the entry at (author,
+    /// log id, seq num), if stored.
+    fn blob_at(
+        &self,
+        sql: &str,
+        author: &PublicKey,
+        log_id: u64,
+        seq_num: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         self.conn
-            .prepare_cached(
-                "SELECT entry FROM entries WHERE author = ? AND log_id = ? AND seq_num = ?",
-            )
+            .prepare_cached(sql)
             .and_then(|mut s| {
                 s.query_row(
                     params![&author.0[..], log_id as i64, seq_num as i64],
@@ -495,7 +486,7 @@ impl Reader<'_> {
             .and_then(|mut stmt| {
                 stmt.query_map([], |row| {
                     Ok((
-                        (PublicKey(blob32(row, 0)?), row.get::<_, i64>(1)? as u64),
+                        (PublicKey(row.get(0)?), row.get::<_, i64>(1)? as u64),
                         row.get::<_, i64>(2)? as u64,
                     ))
                 })?
@@ -511,9 +502,9 @@ impl Reader<'_> {
             .and_then(|mut stmt| {
                 stmt.query_map([], |row| {
                     Ok(OperationRef {
-                        id: Hash(blob32(row, 0)?),
-                        document: Hash(blob32(row, 1)?),
-                        author: PublicKey(blob32(row, 2)?),
+                        id: Hash(row.get(0)?),
+                        document: Hash(row.get(1)?),
+                        author: PublicKey(row.get(2)?),
                         log_id: row.get::<_, i64>(3)? as u64,
                         seq_num: row.get::<_, i64>(4)? as u64,
                     })
@@ -537,18 +528,12 @@ impl Reader<'_> {
         log_id: u64,
         seq_num: u64,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.conn
-            .prepare_cached(
-                "SELECT payload FROM entries WHERE author = ? AND log_id = ? AND seq_num = ?",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![&author.0[..], log_id as i64, seq_num as i64],
-                    |row| row.get(0),
-                )
-                .optional()
-            })
-            .map_err(|e| self.err(e))
+        self.blob_at(
+            "SELECT payload FROM entries WHERE author = ? AND log_id = ? AND seq_num = ?",
+            author,
+            log_id,
+            seq_num,
+        )
     }
 
     /// Every fork proof, ordered by position.
@@ -561,7 +546,7 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], |row| {
             Ok(ForkProof {
-                author: key(row.get(0)?),
+                author: PublicKey(row.get(0)?),
                 log_id: row.get::<_, i64>(1)? as u64,
                 seq_num: row.get::<_, i64>(2)? as u64,
                 kind: ForkKind::parse(&row.get::<_, String>(3)?),
