@@ -1,6 +1,6 @@
 //! Operations -> documents: each document's versions in log order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
@@ -233,21 +233,31 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
 /// it (its own parent, or A in B in A) loses its parent link, with a note,
 /// so that whatever walks the tree ends.
 pub(super) fn break_parent_cycles(model: &mut Model) {
+    // Each festival is walked once: `done` holds those whose parents are
+    // known to end at the top, so a long chain costs its length, not its
+    // length squared.
+    let mut done: HashSet<DocumentId> = HashSet::new();
     let ids: Vec<DocumentId> = model.festivals.keys().copied().collect();
     for id in ids {
-        let mut seen = std::collections::BTreeSet::from([id]);
-        let mut at = model.festivals[&id].parent;
-        while let Some(parent) = at {
-            if !seen.insert(parent) {
-                if parent == id {
-                    model.festivals.get_mut(&id).expect("listed above").parent = None;
-                    model.notes.push(format!(
-                        "festival {id}: its parent festivals lead back to it; shown at the top level"
-                    ));
-                }
+        let mut path: Vec<DocumentId> = Vec::new();
+        let mut on_path: HashMap<DocumentId, usize> = HashMap::new();
+        let mut at = Some(id);
+        while let Some(festival) =
+            at.filter(|f| !done.contains(f) && model.festivals.contains_key(f))
+        {
+            if let Some(&start) = on_path.get(&festival) {
+                // The cycle's first festival by id loses its parent.
+                let first = *path[start..].iter().min().expect("a cycle holds one");
+                model.festivals.get_mut(&first).expect("on the path").parent = None;
+                model.notes.push(format!(
+                    "festival {first}: its parent festivals lead back to it; shown at the top level"
+                ));
                 break;
             }
-            at = model.festivals.get(&parent).and_then(|f| f.parent);
+            on_path.insert(festival, path.len());
+            path.push(festival);
+            at = model.festivals[&festival].parent;
         }
+        done.extend(path);
     }
 }

@@ -374,4 +374,25 @@ parent = "camp"
     model.festivals.get_mut(&kids).unwrap().parent = Some(kids);
     documents::break_parent_cycles(&mut model);
     assert_eq!(model.festivals[&kids].parent, None);
+    // A long ring: only its first festival by id loses its parent.
+    let ring: Vec<crate::entry::DocumentId> = (0..5000u32)
+        .map(|n| {
+            let mut id = [0u8; 32];
+            id[..4].copy_from_slice(&n.to_be_bytes());
+            crate::entry::Hash(id)
+        })
+        .collect();
+    for (n, id) in ring.iter().enumerate() {
+        let mut festival = model.festivals[&kids].clone();
+        festival.id = *id;
+        festival.parent = Some(ring[(n + 1) % ring.len()]);
+        model.festivals.insert(*id, festival);
+    }
+    documents::break_parent_cycles(&mut model);
+    assert_eq!(model.festivals[&ring[0]].parent, None);
+    assert!(
+        ring[1..]
+            .iter()
+            .all(|id| model.festivals[id].parent.is_some())
+    );
 }
