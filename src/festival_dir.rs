@@ -132,7 +132,8 @@ impl FestivalDir {
     }
 
     /// Ingests the `logs/` bundle into the store; `progress` counts entries.
-    /// A directory without `logs/`, or with an empty one, ingests nothing.
+    /// A directory without `logs/`, or with an empty one (dot files such as
+    /// `.gitkeep` do not count), ingests nothing.
     ///
     /// Errors: [`DirError::LogsWithoutManifest`] if `logs/` holds files but
     /// no `manifest.json`, [`DirError::Bundle`] if the manifest cannot be
@@ -161,10 +162,15 @@ impl FestivalDir {
     ) -> Result<IngestReport, DirError> {
         let logs = self.logs_dir();
         if !logs.join("manifest.json").exists() {
-            // A new festival's logs/ is empty; anything else there without
-            // a manifest would be left out without a word.
+            // A new festival's logs/ is empty, or holds only dot files such
+            // as .gitkeep; anything else there without a manifest would be
+            // left out without a word.
             let holds_files = fs::read_dir(&logs)
-                .map(|mut entries| entries.next().is_some())
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .any(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                })
                 .unwrap_or(false);
             if holds_files {
                 return Err(DirError::LogsWithoutManifest(logs));

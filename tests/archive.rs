@@ -592,3 +592,17 @@ fn logs_without_a_manifest_are_an_error_not_an_empty_festival() {
         )
     );
 }
+
+#[test]
+fn logs_with_only_dot_files_are_an_empty_festival() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("festival");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(dir.join("pandafest.toml"), "").unwrap();
+    std::fs::write(logs.join(".gitkeep"), "").unwrap();
+    let mut festival = FestivalDir::open(&dir).unwrap();
+    let report = festival.ingest_logs(ProgressBar::hidden()).unwrap();
+    assert_eq!(report.ingested, 0);
+    assert!(report.is_clean());
+}
