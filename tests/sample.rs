@@ -7,6 +7,7 @@ use std::path::Path;
 use pandafest::bundle::{BundleReader, write_bundle};
 use pandafest::ingest::{DecodedOperations, ingest, ingest_keeping};
 use pandafest::materialize::{materialize, materialize_with};
+use pandafest::operation::Fields;
 use pandafest::script::run_script;
 use pandafest::store::Store;
 use walkdir::WalkDir;
@@ -113,4 +114,28 @@ fn partly_kept_operations_give_the_same_model() {
     }
     let partial = materialize_with(&store, decoded).unwrap();
     assert_eq!(format!("{partial:?}"), format!("{full:?}"));
+}
+
+/// What the ingest hands over is what materializing uses: an operation
+/// changed in the hand-over shows in the model (its payload is not read
+/// again).
+#[test]
+fn kept_operations_are_used_as_handed_over() {
+    let bundle = BundleReader::open(&sample().join("logs")).unwrap();
+    let mut store = Store::in_memory().unwrap();
+    let mut decoded = DecodedOperations::new();
+    ingest_keeping(&mut store, bundle.entries(), |_| {}, Some(&mut decoded)).unwrap();
+    let full = materialize(&store).unwrap();
+    let (&id, _) = full
+        .events
+        .iter()
+        .find(|(_, e)| e.version.sequence == 0)
+        .unwrap();
+    match decoded.get_mut(&id).map(|op| op.fields.as_mut()) {
+        Some(Some(Fields::Event(fields))) => fields.title = "Handed over".into(),
+        other => panic!("the event's CREATE was not kept: {other:?}"),
+    }
+    let model = materialize_with(&store, decoded).unwrap();
+    assert_eq!(model.events[&id].title, "Handed over");
+    assert_ne!(full.events[&id].title, "Handed over");
 }
