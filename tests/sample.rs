@@ -87,14 +87,21 @@ fn sample_verifies_and_shows_every_request_state() {
     assert!(model.notes.is_empty(), "{:?}", model.notes);
 }
 
-/// Materializing with only some of the operations kept by the ingest (the
-/// rest read from the store, as after a warm rebuild) gives the same model.
-#[test]
-fn partly_kept_operations_give_the_same_model() {
+/// The sample's bundle ingested into a fresh store, with the operations
+/// the ingest kept.
+fn ingest_sample_keeping() -> (BundleReader, Store, DecodedOperations) {
     let bundle = BundleReader::open(&sample().join("logs")).unwrap();
     let mut store = Store::in_memory().unwrap();
     let mut decoded = DecodedOperations::new();
     ingest_keeping(&mut store, bundle.entries(), |_| {}, Some(&mut decoded)).unwrap();
+    (bundle, store, decoded)
+}
+
+/// Materializing with only some of the operations kept by the ingest (the
+/// rest read from the store, as after a warm rebuild) gives the same model.
+#[test]
+fn partly_kept_operations_give_the_same_model() {
+    let (bundle, mut store, mut decoded) = ingest_sample_keeping();
     let total = decoded.len();
     assert!(total > 100, "the ingest kept {total} operations");
     // A second ingest (a rebuild) meets only duplicates and keeps them too.
@@ -121,10 +128,7 @@ fn partly_kept_operations_give_the_same_model() {
 /// again).
 #[test]
 fn kept_operations_are_used_as_handed_over() {
-    let bundle = BundleReader::open(&sample().join("logs")).unwrap();
-    let mut store = Store::in_memory().unwrap();
-    let mut decoded = DecodedOperations::new();
-    ingest_keeping(&mut store, bundle.entries(), |_| {}, Some(&mut decoded)).unwrap();
+    let (_, store, mut decoded) = ingest_sample_keeping();
     let full = materialize(&store).unwrap();
     let (&id, _) = full
         .events
