@@ -78,15 +78,36 @@ pub fn plain_to_html(text: &str) -> String {
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and quoted attributes.
 pub fn escape(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
-    let Some(first) = bytes.iter().position(special) else {
+    if !text.bytes().any(is_special) {
         return text.to_owned();
-    };
+    }
     let mut out = String::with_capacity(text.len() + 16);
-    out.push_str(&text[..first]);
-    let mut start = first;
-    for (i, b) in bytes.iter().enumerate().skip(first) {
+    escape_pieces(text, |piece| out.push_str(piece));
+    out
+}
+
+/// [`escape`], written to `out` (tera's escape function).
+///
+/// Errors: those of `out`.
+pub fn escape_to(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut result = Ok(());
+    escape_pieces(text, |piece| {
+        if result.is_ok() {
+            result = out.write_all(piece.as_bytes());
+        }
+    });
+    result
+}
+
+fn is_special(b: u8) -> bool {
+    matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
+}
+
+/// Calls `push` with the escaped text piece by piece: runs of plain text
+/// and entities.
+fn escape_pieces(text: &str, mut push: impl FnMut(&str)) {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
         let entity = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
@@ -96,12 +117,15 @@ pub fn escape(text: &str) -> String {
             _ => continue,
         };
         // Only ASCII bytes are special, so `i` is a character boundary.
-        out.push_str(&text[start..i]);
-        out.push_str(entity);
+        if start < i {
+            push(&text[start..i]);
+        }
+        push(entity);
         start = i + 1;
     }
-    out.push_str(&text[start..]);
-    out
+    if start < text.len() {
+        push(&text[start..]);
+    }
 }
 
 fn shift(level: HeadingLevel) -> HeadingLevel {

@@ -129,7 +129,7 @@ pub(super) fn render_rows(cards: &Cards, templates: &Templates) -> Result<Rows, 
     cards
         .par_iter()
         .map(|(id, card)| {
-            let context = tera::Context::from_serialize(RowContext {
+            let context = tera::Context::from_serialize(&RowContext {
                 e: card,
                 root: &root,
                 time: &time,

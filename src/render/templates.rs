@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 use tera::Tera;
 
 use super::RenderError;
-use super::markdown::escape;
+use super::markdown::escape_to;
 
 /// The built-in templates, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
-    ("macros.html", include_str!("../../templates/macros.html")),
+    (
+        "components.html",
+        include_str!("../../templates/components.html"),
+    ),
     ("forked.html", include_str!("../../templates/forked.html")),
     (
         "event_row.html",
@@ -71,9 +74,9 @@ impl Templates {
         templates_dir: Option<&Path>,
     ) -> Result<Templates, RenderError> {
         let (sources, origins) = template_sources(theme_dir, templates_dir)?;
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html"]);
-        tera.set_escape_fn(escape);
+        let mut tera = Tera::new();
+        tera.autoescape_on([".html"]);
+        tera.set_escape_fn(escape_to);
         tera.add_raw_templates(sources).map_err(|source| {
             let overrides = origins
                 .values()
