@@ -86,19 +86,6 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// [`escape`], written to `out` (tera's escape function).
-///
-/// Errors: those of `out`.
-pub fn escape_to(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut result = Ok(());
-    escape_pieces(text, |piece| {
-        if result.is_ok() {
-            result = out.write_all(piece.as_bytes());
-        }
-    });
-    result
-}
-
 fn is_special(b: u8) -> bool {
     matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
 }

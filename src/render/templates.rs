@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use tera::Tera;
 
 use super::RenderError;
-use super::markdown::escape_to;
 
 /// The built-in templates, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -75,8 +74,8 @@ impl Templates {
     ) -> Result<Templates, RenderError> {
         let (sources, origins) = template_sources(theme_dir, templates_dir)?;
         let mut tera = Tera::new();
+        // tera's own escaping: `&`, `<`, `>`, `"` and `'`, as `markdown::escape`.
         tera.autoescape_on([".html"]);
-        tera.set_escape_fn(escape_to);
         tera.add_raw_templates(sources).map_err(|source| {
             let overrides = origins
                 .values()
@@ -262,6 +261,19 @@ mod tests {
         assert_eq!(render("people.html"), "own &lt;b&gt;");
         assert_eq!(render("resources.html"), "theme resources");
         assert_eq!(templates.style(), b"body{}");
+    }
+
+    #[test]
+    fn tera_escapes_as_the_rows_do() {
+        let own = tempfile::tempdir().unwrap();
+        fs::write(own.path().join("people.html"), "{{ title }}").unwrap();
+        let templates = Templates::load(None, Some(own.path())).unwrap();
+        let text = "a & b < c > d \" e ' f / g ü";
+        let mut context = tera::Context::new();
+        context.insert("title", text);
+        let html = templates.render("people.html", &context, "x").unwrap();
+        assert_eq!(html, super::super::markdown::escape(text));
+        assert_eq!(html, "a &amp; b &lt; c &gt; d &quot; e &#39; f / g ü");
     }
 
     #[test]
