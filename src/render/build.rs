@@ -139,6 +139,8 @@ pub fn build_site(
             let pages =
                 render_with(&model, &settings, &templates, &mut output, &bar).map_err(failed)?;
             bar.finish_and_clear();
+            // The model is freed by the pool while the build finishes.
+            rayon::spawn(move || drop(model));
             let site = SiteRecord {
                 generator: SiteRecord::this_generator(),
                 festival,
