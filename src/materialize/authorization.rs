@@ -8,7 +8,7 @@
 //!   confirmation of the same resource ("earlier" in the owner's log) is a
 //!   conflict and not effective.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 
@@ -31,8 +31,9 @@ type Confirmation = (
 /// Applies the rules to every request of every live event, and fills in the
 /// resources' bookings.
 pub(super) fn apply(documents: &Documents, model: &mut Model) {
-    let mut decisions: BTreeMap<(OperationId, DocumentId), (Position, Decision, String)> =
-        BTreeMap::new();
+    // Looked up only, never walked: a hash map.
+    let mut decisions: HashMap<(OperationId, DocumentId), (Position, Decision, String)> =
+        HashMap::new();
     for (author, position, auth) in &documents.authorizations {
         let Some(resource) = model.resources.get(&auth.resource) else {
             model.notes.push(format!(

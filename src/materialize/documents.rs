@@ -25,8 +25,9 @@ pub(super) type Timeframe = (DateTime<FixedOffset>, DateTime<FixedOffset>);
 
 /// What the authorization rules need besides the model.
 pub(super) struct Documents {
-    /// Each event's versions: operation id -> timeframe.
-    pub event_versions: BTreeMap<DocumentId, BTreeMap<OperationId, Timeframe>>,
+    /// Each event's versions: operation id -> timeframe. Looked up by
+    /// event only, so a hash map.
+    pub event_versions: HashMap<DocumentId, BTreeMap<OperationId, Timeframe>>,
     /// The current view of each live authorization, with the position of the
     /// operation that made it and its author.
     pub authorizations: Vec<(PublicKey, (u64, u64), AuthorizationFields)>,
@@ -79,7 +80,7 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
         });
     }
     let mut documents = Documents {
-        event_versions: BTreeMap::new(),
+        event_versions: HashMap::new(),
         authorizations: Vec::new(),
     };
     let mut profiles: BTreeMap<PublicKey, ((u64, u64), String, String)> = BTreeMap::new();
