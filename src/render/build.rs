@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
-use super::{Output, RenderError, RenderSettings, Templates, choose_festival, render_with};
+use super::{Output, RenderError, RenderSettings, Templates, choose_festival, render_with_feeds};
 use crate::bundle::{BundleError, SiteRecord, write_log_files, write_manifest};
 use crate::entry::DocumentId;
 use crate::festival_dir::{DirError, FestivalDir};
@@ -132,12 +132,11 @@ pub fn build_site(
             };
             // The feeds first, then the pages, each on all threads:
             // rendering both at once was no faster and raised the memory
-            // peak by half.
-            crate::feeds::write_feeds(&model, &settings, &mut output)
-                .map_err(|e| failed(e.into()))?;
+            // peak by half. The pages' cards and rows are made beside the
+            // feeds.
             let bar = progress("rendering");
-            let pages =
-                render_with(&model, &settings, &templates, &mut output, &bar).map_err(failed)?;
+            let pages = render_with_feeds(&model, &settings, &templates, &mut output, &bar)
+                .map_err(failed)?;
             bar.finish_and_clear();
             // The model is freed by the pool while the build finishes.
             rayon::spawn(move || drop(model));

@@ -141,16 +141,83 @@ pub fn render_with(
     progress: &ProgressBar,
 ) -> Result<usize, RenderError> {
     let started = std::time::Instant::now();
-    let root = model
-        .festivals
-        .get(&settings.festival)
-        .ok_or(RenderError::UnknownFestival(settings.festival))?;
-    let site = site::Site::new(model, settings, root);
-    progress.set_length(site.page_count() as u64);
+    let parts = PageParts::new(model, settings, templates, progress)?;
+    render_pages(parts, templates, output, progress, started)
+}
+
+/// The feeds ([`crate::feeds::write_feeds`]) and then the pages
+/// ([`render_with`]) of `settings.festival`: what every page needs (each
+/// event's card and list row) is made while the feeds are written, so
+/// that neither leaves a thread idle.
+///
+/// Errors: as [`render`]; a feed that cannot be written is
+/// [`RenderError::Output`].
+pub fn render_with_feeds(
+    model: &Model,
+    settings: &RenderSettings,
+    templates: &Templates,
+    output: &mut Output,
+    progress: &ProgressBar,
+) -> Result<usize, RenderError> {
+    let started = std::time::Instant::now();
+    // Warnings from the pool go where the caller's go.
+    let dispatch = tracing::dispatcher::get_default(|d| d.clone());
+    let (feeds, parts) = rayon::join(
+        || {
+            tracing::dispatcher::with_default(&dispatch, || {
+                crate::feeds::write_feeds(model, settings, output)
+            })
+        },
+        || {
+            tracing::dispatcher::with_default(&dispatch, || {
+                PageParts::new(model, settings, templates, progress)
+            })
+        },
+    );
+    feeds?;
+    render_pages(parts?, templates, output, progress, started)
+}
+
+/// What the pages of a site are rendered from.
+struct PageParts<'m> {
+    site: site::Site<'m>,
+    cards: view::Cards,
+    rows: rows::Rows,
+}
+
+impl<'m> PageParts<'m> {
+    /// The site of `settings.festival` with every event's card and row;
+    /// sets `progress`' length to the number of pages.
+    fn new(
+        model: &'m Model,
+        settings: &'m RenderSettings,
+        templates: &Templates,
+        progress: &ProgressBar,
+    ) -> Result<PageParts<'m>, RenderError> {
+        let root = model
+            .festivals
+            .get(&settings.festival)
+            .ok_or(RenderError::UnknownFestival(settings.festival))?;
+        let site = site::Site::new(model, settings, root);
+        progress.set_length(site.page_count() as u64);
+        let cards = site.cards();
+        let rows = rows::render_rows(&cards, templates)?;
+        Ok(PageParts { site, cards, rows })
+    }
+}
+
+/// Writes `style.css` and every page of `parts` into `output`; returns the
+/// number of pages.
+fn render_pages(
+    parts: PageParts<'_>,
+    templates: &Templates,
+    output: &mut Output,
+    progress: &ProgressBar,
+    started: std::time::Instant,
+) -> Result<usize, RenderError> {
+    let PageParts { site, cards, rows } = parts;
     let output = output.shared();
     output.write("style.css", templates.style())?;
-    let cards = site.cards();
-    let rows = rows::render_rows(&cards, templates)?;
     let pages = pages::Pages {
         site: &site,
         cards: &cards,
