@@ -78,23 +78,15 @@ pub fn plain_to_html(text: &str) -> String {
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and quoted attributes.
 pub fn escape(text: &str) -> String {
-    if !text.bytes().any(is_special) {
+    let bytes = text.as_bytes();
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    let Some(first) = bytes.iter().position(special) else {
         return text.to_owned();
-    }
+    };
     let mut out = String::with_capacity(text.len() + 16);
-    escape_pieces(text, |piece| out.push_str(piece));
-    out
-}
-
-fn is_special(b: u8) -> bool {
-    matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
-}
-
-/// Calls `push` with the escaped text piece by piece: runs of plain text
-/// and entities.
-fn escape_pieces(text: &str, mut push: impl FnMut(&str)) {
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
+    out.push_str(&text[..first]);
+    let mut start = first;
+    for (i, b) in bytes.iter().enumerate().skip(first) {
         let entity = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
@@ -104,15 +96,12 @@ fn escape_pieces(text: &str, mut push: impl FnMut(&str)) {
             _ => continue,
         };
         // Only ASCII bytes are special, so `i` is a character boundary.
-        if start < i {
-            push(&text[start..i]);
-        }
-        push(entity);
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
         start = i + 1;
     }
-    if start < text.len() {
-        push(&text[start..]);
-    }
+    out.push_str(&text[start..]);
+    out
 }
 
 fn shift(level: HeadingLevel) -> HeadingLevel {

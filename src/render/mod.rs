@@ -112,7 +112,7 @@ pub fn choose_festival(
 }
 
 /// Renders every page of the site of `settings.festival` into `output`,
-/// with `style.css`. Returns the number of HTML pages.
+/// with `style.css`, but not the feeds. Returns the number of HTML pages.
 ///
 /// Errors: [`RenderError`] naming the template, page or file that failed.
 pub fn render(
@@ -120,35 +120,23 @@ pub fn render(
     settings: &RenderSettings,
     output: &mut Output,
 ) -> Result<usize, RenderError> {
+    let started = std::time::Instant::now();
     let templates = Templates::load(
         settings.theme_dir.as_deref(),
         settings.templates_dir.as_deref(),
     )?;
-    render_with(model, settings, &templates, output, &ProgressBar::hidden())
+    let progress = ProgressBar::hidden();
+    let parts = PageParts::new(model, settings, &templates, &progress)?;
+    render_pages(parts, &templates, output, &progress, started)
 }
 
-/// [`render`] with `templates` loaded already (from `settings`' theme and
-/// templates directories), counting pages on `progress`. Pages render and
-/// are written on all threads (rayon); what they hold does not depend on
-/// the order.
-///
-/// Errors: as [`render`].
-pub fn render_with(
-    model: &Model,
-    settings: &RenderSettings,
-    templates: &Templates,
-    output: &mut Output,
-    progress: &ProgressBar,
-) -> Result<usize, RenderError> {
-    let started = std::time::Instant::now();
-    let parts = PageParts::new(model, settings, templates, progress)?;
-    render_pages(parts, templates, output, progress, started)
-}
-
-/// The feeds ([`crate::feeds::write_feeds`]) and then the pages
-/// ([`render_with`]) of `settings.festival`: what every page needs (each
-/// event's card and list row) is made while the feeds are written, so
-/// that neither leaves a thread idle.
+/// The feeds ([`crate::feeds::write_feeds`]) and then every page of the
+/// site of `settings.festival`, with `templates` loaded already (from
+/// `settings`' theme and templates directories), counting pages on
+/// `progress`. What every page needs (each event's card and list row) is
+/// made while the feeds are written, so that neither leaves a thread idle.
+/// Pages render and are written on all threads (rayon); what they hold
+/// does not depend on the order. Returns the number of HTML pages.
 ///
 /// Errors: as [`render`]; a feed that cannot be written is
 /// [`RenderError::Output`].
