@@ -165,13 +165,15 @@ impl FestivalDir {
             // A new festival's logs/ is empty, or holds only dot files such
             // as .gitkeep; anything else there without a manifest would be
             // left out without a word.
-            let holds_files = fs::read_dir(&logs)
-                .map(|entries| {
-                    entries
-                        .flatten()
-                        .any(|e| !e.file_name().to_string_lossy().starts_with('.'))
-                })
-                .unwrap_or(false);
+            // A missing logs/ is a festival with nothing yet; one that
+            // cannot be read (not a directory, no permission) is an error.
+            let holds_files = match fs::read_dir(&logs) {
+                Ok(entries) => entries
+                    .flatten()
+                    .any(|e| !e.file_name().to_string_lossy().starts_with('.')),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(source) => return Err(DirError::Io { path: logs, source }),
+            };
             if holds_files {
                 return Err(DirError::LogsWithoutManifest(logs));
             }

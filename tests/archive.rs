@@ -606,3 +606,20 @@ fn logs_with_only_dot_files_are_an_empty_festival() {
     assert_eq!(report.ingested, 0);
     assert!(report.is_clean());
 }
+
+#[test]
+fn a_logs_path_that_is_no_directory_is_an_error_not_an_empty_festival() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("festival");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pandafest.toml"), "").unwrap();
+    std::fs::write(dir.join("logs"), "not a directory").unwrap();
+    let mut festival = FestivalDir::open(&dir).unwrap();
+    let err = festival.ingest_logs(ProgressBar::hidden()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&dir.join("logs").display().to_string()),
+        "{text}"
+    );
+    assert!(text.contains("Not a directory"), "{text}");
+}
