@@ -27,7 +27,16 @@ impl Hash {
 
     /// The 68-character YASMF hex form (`0020` + 64 hex digits).
     pub fn to_hex(&self) -> String {
-        format!("0020{}", hex::encode(self.0))
+        self.yasmf_digits().to_string()
+    }
+
+    /// The YASMF hex form on the stack: ids are shown in every page path
+    /// and link, and this spares an allocation where they are formatted.
+    fn yasmf_digits(&self) -> HexDigits<68> {
+        let mut out =
+            HexDigits(*b"0020________________________________________________________________");
+        hex::encode_to_slice(self.0, &mut out.0[4..]).expect("64 digits fit 64 bytes");
+        out
     }
 
     /// The first 8 hex digits of the hash itself, for display.
@@ -38,7 +47,16 @@ impl Hash {
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
+        self.yasmf_digits().fmt(f)
+    }
+}
+
+/// `N` ASCII hex digits (with a prefix) held on the stack.
+pub(crate) struct HexDigits<const N: usize>(pub(crate) [u8; N]);
+
+impl<const N: usize> fmt::Display for HexDigits<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.0).expect("hex digits are ASCII"))
     }
 }
 

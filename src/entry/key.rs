@@ -9,6 +9,8 @@ use std::str::FromStr;
 use ed25519_dalek_v1::{Keypair, PublicKey as DalekPublicKey, SecretKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::hash::HexDigits;
+
 /// An author: an ed25519 public key, shown as 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PublicKey(pub [u8; 32]);
@@ -16,7 +18,13 @@ pub struct PublicKey(pub [u8; 32]);
 impl PublicKey {
     /// The 64-digit hex form.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        self.digits().to_string()
+    }
+
+    fn digits(&self) -> HexDigits<64> {
+        let mut out = HexDigits([0; 64]);
+        hex::encode_to_slice(self.0, &mut out.0).expect("64 digits fit 64 bytes");
+        out
     }
 
     /// The first 8 hex digits, for display where no profile name is known.
@@ -33,7 +41,7 @@ impl PublicKey {
 
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
+        self.digits().fmt(f)
     }
 }
 

@@ -3,7 +3,7 @@
 //! A schedule day runs from the day-change time (default 04:00 local) to the
 //! same time the next morning, so a 01:30 talk belongs to the night before.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 
 /// The schedule day of the instant `at`: the local date (in `zone`) of
@@ -47,10 +47,15 @@ pub fn format_span(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>, zon
 
 /// `18:00–19:30`, local times only.
 pub fn format_times(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>, zone: Tz) -> String {
+    // Written out rather than through a `%H:%M` pattern: every event's
+    // card and row needs it, and the pattern would be parsed each time.
+    let (s, e) = (start.with_timezone(&zone), end.with_timezone(&zone));
     format!(
-        "{}–{}",
-        start.with_timezone(&zone).format("%H:%M"),
-        end.with_timezone(&zone).format("%H:%M")
+        "{:02}:{:02}–{:02}:{:02}",
+        s.hour(),
+        s.minute(),
+        e.hour(),
+        e.minute()
     )
 }
 
@@ -87,9 +92,8 @@ pub fn format_date_range(
 
 /// The UTC offset name of `at` in `zone`, such as `CEST`.
 pub fn zone_abbreviation(at: DateTime<FixedOffset>, zone: Tz) -> String {
-    zone.from_utc_datetime(&at.naive_utc())
-        .format("%Z")
-        .to_string()
+    // What `%Z` prints, without parsing the pattern.
+    zone.offset_from_utc_datetime(&at.naive_utc()).to_string()
 }
 
 #[cfg(test)]
@@ -189,5 +193,21 @@ mod tests {
             "16–18 July 2027"
         );
         assert_eq!(format_day_long(day("2027-07-16")), "Friday 16 July 2027");
+        let (s, e) = (at("2027-07-16T07:05:00Z"), at("2027-07-16T22:30:00Z"));
+        assert_eq!(format_times(s, e, BERLIN), "09:05–00:30");
+    }
+
+    #[test]
+    fn zone_abbreviations_are_what_percent_z_prints() {
+        let at = at("2027-01-16T12:00:00Z");
+        for zone in [
+            BERLIN,
+            chrono_tz::America::Sao_Paulo,
+            chrono_tz::Asia::Kolkata,
+        ] {
+            let expected = at.with_timezone(&zone).format("%Z").to_string();
+            assert_eq!(zone_abbreviation(at, zone), expected);
+        }
+        assert_eq!(zone_abbreviation(at, chrono_tz::America::Sao_Paulo), "-03");
     }
 }

@@ -13,27 +13,27 @@ use crate::materialize::{Event, Festival, Model, Resource};
 
 /// The path of an event page.
 pub fn event_path(id: &DocumentId) -> String {
-    format!("events/{}/index.html", id.to_hex())
+    format!("events/{id}/index.html")
 }
 
 /// The path of a resource's page under `resources/`.
 pub fn resource_path(id: &DocumentId) -> String {
-    format!("resources/{}/index.html", id.to_hex())
+    format!("resources/{id}/index.html")
 }
 
 /// The path of a location's page under `locations/`.
 pub fn location_path(id: &DocumentId) -> String {
-    format!("locations/{}/index.html", id.to_hex())
+    format!("locations/{id}/index.html")
 }
 
 /// The path of a person's page.
 pub fn person_path(key: &PublicKey) -> String {
-    format!("people/{}/index.html", key.to_hex())
+    format!("people/{key}/index.html")
 }
 
 /// The path of a festival's page.
 pub fn festival_path(id: &DocumentId) -> String {
-    format!("festivals/{}/index.html", id.to_hex())
+    format!("festivals/{id}/index.html")
 }
 
 /// The path of a schedule day's grid.

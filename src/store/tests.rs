@@ -12,6 +12,14 @@ fn migrates_a_new_store_and_reopens_it() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
+    assert_eq!(page_size(&store), 16384);
+}
+
+fn page_size(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -50,6 +58,7 @@ fn a_version_1_store_keeps_its_entries_when_migrated() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, migrations::MIGRATIONS.len() as i64);
+    assert_eq!(page_size(&store), 4096, "an existing store keeps its pages");
     let reader = store.read();
     assert_eq!(reader.entry_count().unwrap(), 1);
     let author = crate::entry::PublicKey([7u8; 32]);
