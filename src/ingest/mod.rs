@@ -104,24 +104,36 @@ where
     let mut report = IngestReport::default();
     let mut cursors = check::Cursors::default();
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
+    let (raw_sender, raw_receiver) = std::sync::mpsc::sync_channel::<Chunk>(1);
     let mut source = source.into_iter();
     std::thread::scope(|scope| {
+        // Three stages on their own threads: reading the source, preparing
+        // (decoding and verifying on the rayon pool), and storing here.
+        // Reading the next chunk overlaps preparing this one.
         scope.spawn(move || {
             loop {
-                let mut raw = Vec::with_capacity(CHUNK);
-                let mut rejected = Vec::new();
+                let mut chunk = Chunk {
+                    raw: Vec::with_capacity(CHUNK),
+                    rejected: Vec::new(),
+                };
                 for item in source.by_ref() {
                     match item {
-                        Ok(entry) => raw.push(entry),
-                        Err(rejection) => rejected.push(rejection),
+                        Ok(entry) => chunk.raw.push(entry),
+                        Err(rejection) => chunk.rejected.push(rejection),
                     }
-                    if raw.len() == CHUNK {
+                    if chunk.raw.len() == CHUNK {
                         break;
                     }
                 }
-                let done = raw.is_empty() && rejected.is_empty();
-                let prepared = prepare(raw, rejected);
-                if done || sender.send(prepared).is_err() {
+                let done = chunk.raw.is_empty() && chunk.rejected.is_empty();
+                if done || raw_sender.send(chunk).is_err() {
+                    return;
+                }
+            }
+        });
+        scope.spawn(move || {
+            for chunk in raw_receiver {
+                if sender.send(prepare(chunk.raw, chunk.rejected)).is_err() {
                     return;
                 }
             }
@@ -173,6 +185,13 @@ where
 }
 
 /// A batch that is decoded and verified, ready to be checked and stored.
+/// Up to [`CHUNK`] entries as read from the source, with what the source
+/// rejected among them.
+struct Chunk {
+    raw: Vec<RawEntry>,
+    rejected: Vec<Rejection>,
+}
+
 struct Prepared {
     items: usize,
     entries: Vec<Checked>,
