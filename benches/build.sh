@@ -6,8 +6,12 @@
 #
 # pandafest builds a generated festival of 38C3's size (1007 events, 72
 # rooms, 4 days) and of 10x that size; Hugo renders 38C3's schedule.xml
-# through ../shared/bench/hugo_site.py at scale 1 and 10. Each figure is the
-# best of 3 runs; memory is the peak resident set size. Targets: pandafest
+# through ../shared/bench/hugo_site.py at scale 1 and 10. The tools take
+# turns, $ROUNDS times (default 5). Times are the best of the rounds; the
+# ratio of the best times comes first, then the median and the range of the
+# ratios round by round (each pandafest run against the Hugo run right
+# after it), which shows how much the machine's speed drifted. Memory is
+# the largest peak resident set size of the rounds. Targets: pandafest
 # at most 0.5x Hugo's time at both sizes, and at most 0.5x Hugo's memory at
 # 10x.
 #
@@ -34,26 +38,29 @@ print(f"{time.perf_counter() - start:.3f} {resource.getrusage(resource.RUSAGE_CH
 PY
 }
 
-best() { sort -n | head -1; }
+rounds=${ROUNDS:-5}
 
 for scale in 1 10; do
   events=$((1007 * scale))
   "$release/examples/generate_festival" "$work/fest" "$events" 72 4 >/dev/null
   python3 "$shared/bench/hugo_site.py" "$shared/data/schedules/38c3-schedule.xml" "$work/hugo" --scale "$scale" >/dev/null
-  p_runs=() h_runs=()
-  for _ in 1 2 3; do
+  runs=()
+  for _ in $(seq "$rounds"); do
     rm -rf "$work/fest/.pandafest" "$work/out" "$work/hout"
-    p_runs+=("$(measure "$release/pandafest" build "$work/fest" -o "$work/out")")
-    h_runs+=("$(measure hugo --quiet -s "$work/hugo" -d "$work/hout")")
+    runs+=("$(measure "$release/pandafest" build "$work/fest" -o "$work/out") $(measure hugo --quiet -s "$work/hugo" -d "$work/hout")")
   done
-  read -r p_time p_mem < <(printf '%s\n' "${p_runs[@]}" | best)
-  read -r h_time h_mem < <(printf '%s\n' "${h_runs[@]}" | best)
-  python3 - "$scale" "$events" "$p_time" "$p_mem" "$h_time" "$h_mem" <<'PY'
-import sys
-scale, events, pt, pm, ht, hm = sys.argv[1:]
-pt, pm, ht, hm = float(pt), int(pm) / 1024, float(ht), int(hm) / 1024
-print(f"build x{scale} ({events} events): pandafest {pt:.2f} s, {pm:.0f} MiB; "
-      f"hugo {ht:.2f} s, {hm:.0f} MiB; time ratio {pt / ht:.2f} (target <= 0.5); "
+  printf '%s\n' "${runs[@]}" | python3 -c '
+import statistics, sys
+scale, events = sys.argv[1:]
+runs = [line.split() for line in sys.stdin]
+pt = [float(r[0]) for r in runs]
+pm = max(int(r[1]) for r in runs) / 1024
+ht = [float(r[2]) for r in runs]
+hm = max(int(r[3]) for r in runs) / 1024
+paired = sorted(p / h for p, h in zip(pt, ht))
+print(f"build x{scale} ({events} events): pandafest {min(pt):.2f} s, {pm:.0f} MiB; "
+      f"hugo {min(ht):.2f} s, {hm:.0f} MiB; time ratio {min(pt) / min(ht):.2f} (target <= 0.5; "
+      f"run by run {statistics.median(paired):.2f}, {paired[0]:.2f}-{paired[-1]:.2f}); "
       f"memory ratio {pm / hm:.2f}" + (" (target <= 0.5)" if scale == "10" else ""))
-PY
+' "$scale" "$events"
 done
