@@ -22,6 +22,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared
+rounds=${ROUNDS:-5}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive number, not '$rounds'" >&2; exit 2; }
 command -v hugo >/dev/null || { apt-get update -qq && apt-get install -y -qq hugo >/dev/null; }
 cargo build --release --locked --quiet --bin pandafest --example generate_festival
 release="${CARGO_TARGET_DIR:-target}/release"
@@ -38,8 +40,6 @@ print(f"{time.perf_counter() - start:.3f} {resource.getrusage(resource.RUSAGE_CH
 PY
 }
 
-rounds=${ROUNDS:-5}
-
 for scale in 1 10; do
   events=$((1007 * scale))
   "$release/examples/generate_festival" "$work/fest" "$events" 72 4 >/dev/null
@@ -47,7 +47,9 @@ for scale in 1 10; do
   runs=()
   for _ in $(seq "$rounds"); do
     rm -rf "$work/fest/.pandafest" "$work/out" "$work/hout"
-    runs+=("$(measure "$release/pandafest" build "$work/fest" -o "$work/out") $(measure hugo --quiet -s "$work/hugo" -d "$work/hout")")
+    p=$(measure "$release/pandafest" build "$work/fest" -o "$work/out")
+    h=$(measure hugo --quiet -s "$work/hugo" -d "$work/hout")
+    runs+=("$p $h")
   done
   printf '%s\n' "${runs[@]}" | python3 -c '
 import statistics, sys

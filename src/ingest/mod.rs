@@ -67,10 +67,11 @@ pub(crate) struct Verified {
 /// Ingests entries from `source` into `store` and reports what happened.
 ///
 /// A source item that is `Err` (for example a truncated bundle file) is
-/// reported as it is. The work runs in chunks of 1024 entries: one thread
-/// reads, decodes and verifies the next chunk (in parallel) while the
-/// caller's thread checks and stores the current one, one transaction per
-/// batch of up to [`BATCH`] entries. `progress` is called after each chunk
+/// reported as it is. The work runs in chunks of 1024 entries, in three
+/// stages at once: one thread reads the source, another decodes and
+/// verifies the chunk read before (on all threads), and the caller's thread
+/// checks and stores the chunk before that, one transaction per batch of up
+/// to [`BATCH`] entries. `progress` is called after each chunk
 /// with the number of items done.
 ///
 /// Errors: only [`StoreError`] (SQLite failing) stops the ingest; everything
@@ -103,13 +104,16 @@ where
 {
     let mut report = IngestReport::default();
     let mut cursors = check::Cursors::default();
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
-    let (raw_sender, raw_receiver) = std::sync::mpsc::sync_channel::<Chunk>(1);
     let mut source = source.into_iter();
     std::thread::scope(|scope| {
         // Three stages on their own threads: reading the source, preparing
         // (decoding and verifying on the rayon pool), and storing here.
-        // Reading the next chunk overlaps preparing this one.
+        // Reading the next chunk overlaps preparing this one. The channels
+        // belong to this closure: when storing fails or panics, the
+        // receiver is dropped before the scope waits for the other two
+        // threads, so their sends fail and they end.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
+        let (raw_sender, raw_receiver) = std::sync::mpsc::sync_channel::<Chunk>(1);
         scope.spawn(move || {
             loop {
                 let mut chunk = Chunk {
@@ -184,7 +188,6 @@ where
     Ok(report)
 }
 
-/// A batch that is decoded and verified, ready to be checked and stored.
 /// Up to [`CHUNK`] entries as read from the source, with what the source
 /// rejected among them.
 struct Chunk {
@@ -192,6 +195,7 @@ struct Chunk {
     rejected: Vec<Rejection>,
 }
 
+/// A batch that is decoded and verified, ready to be checked and stored.
 struct Prepared {
     items: usize,
     entries: Vec<Checked>,
@@ -268,5 +272,36 @@ fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
     Prepared {
         items,
         entries: out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that stops early (a panic here; a `StoreError` takes the
+    /// same way out) must not leave the reading and preparing threads
+    /// blocked on full channels: the ingest ends instead of hanging.
+    #[test]
+    fn a_writer_that_stops_early_does_not_hang_the_ingest() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut store = Store::in_memory().unwrap();
+            let source = (0..6 * CHUNK).map(|n| {
+                Ok(RawEntry {
+                    entry: vec![0; 8],
+                    payload: Vec::new(),
+                    origin: format!("entry {n}"),
+                })
+            });
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ingest(&mut store, source, |_| panic!("the writer stops"))
+            }));
+            done.send(outcome.is_err()).unwrap();
+        });
+        let panicked = finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the ingest ends");
+        assert!(panicked);
     }
 }

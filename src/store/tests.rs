@@ -13,6 +13,14 @@ fn migrates_a_new_store_and_reopens_it() {
         .unwrap();
     assert_eq!(mode, "wal");
     assert_eq!(page_size(&store), 16384);
+    assert_eq!(wal_autocheckpoint(&store), 4096, "64 MiB of 16 KiB pages");
+}
+
+fn wal_autocheckpoint(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+        .unwrap()
 }
 
 fn page_size(store: &Store) -> i64 {
@@ -59,6 +67,7 @@ fn a_version_1_store_keeps_its_entries_when_migrated() {
         .unwrap();
     assert_eq!(version, migrations::MIGRATIONS.len() as i64);
     assert_eq!(page_size(&store), 4096, "an existing store keeps its pages");
+    assert_eq!(wal_autocheckpoint(&store), 16384, "64 MiB of 4 KiB pages");
     let reader = store.read();
     assert_eq!(reader.entry_count().unwrap(), 1);
     let author = crate::entry::PublicKey([7u8; 32]);
