@@ -287,13 +287,14 @@ mod tests {
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut store = Store::in_memory().unwrap();
-            let source = (0..6 * CHUNK).map(|n| {
-                Ok(RawEntry {
+            let source: Vec<RawEntry> = (0..6 * CHUNK)
+                .map(|n| RawEntry {
                     entry: vec![0; 8],
                     payload: Vec::new(),
                     origin: format!("entry {n}"),
                 })
-            });
+                .collect();
+            let source = source.into_iter().map(Ok);
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 ingest(&mut store, source, |_| panic!("the writer stops"))
             }));
