@@ -277,6 +277,42 @@ mod tests {
     }
 
     #[test]
+    fn map_loops_follow_the_fields_order() {
+        #[derive(serde::Serialize)]
+        struct Page {
+            zulu: u8,
+            alpha: u8,
+            mike: u8,
+            bravo: u8,
+            yankee: u8,
+            charlie: u8,
+            xray: u8,
+            delta: u8,
+        }
+        let own = tempfile::tempdir().unwrap();
+        let loop_ = "{% for key, value in page %}{{ key }}={{ value }} {% endfor %}";
+        fs::write(own.path().join("people.html"), loop_).unwrap();
+        let templates = Templates::load(None, Some(own.path())).unwrap();
+        let mut context = tera::Context::new();
+        let page = Page {
+            zulu: 1,
+            alpha: 2,
+            mike: 3,
+            bravo: 4,
+            yankee: 5,
+            charlie: 6,
+            xray: 7,
+            delta: 8,
+        };
+        context.insert("page", &page);
+        let html = templates.render("people.html", &context, "x").unwrap();
+        assert_eq!(
+            html,
+            "zulu=1 alpha=2 mike=3 bravo=4 yankee=5 charlie=6 xray=7 delta=8 "
+        );
+    }
+
+    #[test]
     fn names_the_override_that_does_not_parse() {
         let own = tempfile::tempdir().unwrap();
         fs::write(own.path().join("index.html"), "{% if %}").unwrap();
