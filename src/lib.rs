@@ -36,6 +36,7 @@ pub mod import;
 pub mod ingest;
 pub mod materialize;
 pub mod operation;
+mod parallel;
 pub mod publish;
 mod random;
 pub mod render;

@@ -121,15 +121,11 @@ pub fn write_feeds(
         plan: plan.clone(),
     };
     let output = output.shared();
-    // Warnings from the pool go where the caller's go.
-    let dispatch = tracing::dispatcher::get_default(|d| d.clone());
-    let (ics, schedules) = rayon::join(
-        || tracing::dispatcher::with_default(&dispatch, || calendars.write(&output)),
-        || {
-            tracing::dispatcher::with_default(&dispatch, || match plan {
-                Some(plan) => write_schedules(&plan, &output),
-                None => Ok(()),
-            })
+    let (ics, schedules) = crate::parallel::join_logged(
+        || calendars.write(&output),
+        || match plan {
+            Some(plan) => write_schedules(&plan, &output),
+            None => Ok(()),
         },
     );
     ics?;

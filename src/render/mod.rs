@@ -111,35 +111,19 @@ pub fn choose_festival(
         .ok_or(RenderError::NoFestival)
 }
 
-/// Renders every page of the site of `settings.festival` into `output`,
-/// with `style.css`, but not the feeds. Returns the number of HTML pages.
-///
-/// Errors: [`RenderError`] naming the template, page or file that failed.
-pub fn render(
-    model: &Model,
-    settings: &RenderSettings,
-    output: &mut Output,
-) -> Result<usize, RenderError> {
-    let started = std::time::Instant::now();
-    let templates = Templates::load(
-        settings.theme_dir.as_deref(),
-        settings.templates_dir.as_deref(),
-    )?;
-    let progress = ProgressBar::hidden();
-    let parts = PageParts::new(model, settings, &templates, &progress)?;
-    render_pages(parts, &templates, output, &progress, started)
-}
-
 /// The feeds ([`crate::feeds::write_feeds`]) and then every page of the
-/// site of `settings.festival`, with `templates` loaded already (from
-/// `settings`' theme and templates directories), counting pages on
-/// `progress`. What every page needs (each event's card and list row) is
-/// made while the feeds are written, so that neither leaves a thread idle.
-/// Pages render and are written on all threads (rayon); what they hold
-/// does not depend on the order. Returns the number of HTML pages.
+/// site of `settings.festival`, with `style.css`, into `output`, with
+/// `templates` loaded already (from `settings`' theme and templates
+/// directories), counting pages on `progress` (its length is set to the
+/// number of pages). What every page needs (each event's card and list
+/// row) is made while the feeds are written, so that neither leaves a
+/// thread idle. Pages render and are written on all threads (rayon); what
+/// they hold does not depend on the order. Returns the number of HTML
+/// pages.
 ///
-/// Errors: as [`render`]; a feed that cannot be written is
-/// [`RenderError::Output`].
+/// Errors: [`RenderError::UnknownFestival`] if `settings.festival` is not
+/// in `model`; [`RenderError`] naming the template, page or file that
+/// failed; a feed that cannot be written is [`RenderError::Output`].
 pub fn render_with_feeds(
     model: &Model,
     settings: &RenderSettings,
@@ -148,62 +132,22 @@ pub fn render_with_feeds(
     progress: &ProgressBar,
 ) -> Result<usize, RenderError> {
     let started = std::time::Instant::now();
-    // Warnings from the pool go where the caller's go.
-    let dispatch = tracing::dispatcher::get_default(|d| d.clone());
-    let (feeds, parts) = rayon::join(
+    let (feeds, parts) = crate::parallel::join_logged(
+        || crate::feeds::write_feeds(model, settings, output),
         || {
-            tracing::dispatcher::with_default(&dispatch, || {
-                crate::feeds::write_feeds(model, settings, output)
-            })
-        },
-        || {
-            tracing::dispatcher::with_default(&dispatch, || {
-                PageParts::new(model, settings, templates, progress)
-            })
+            let root = model
+                .festivals
+                .get(&settings.festival)
+                .ok_or(RenderError::UnknownFestival(settings.festival))?;
+            let site = site::Site::new(model, settings, root);
+            progress.set_length(site.page_count() as u64);
+            let cards = site.cards();
+            let rows = rows::render_rows(&cards, templates)?;
+            Ok::<_, RenderError>((site, cards, rows))
         },
     );
     feeds?;
-    render_pages(parts?, templates, output, progress, started)
-}
-
-/// What the pages of a site are rendered from.
-struct PageParts<'m> {
-    site: site::Site<'m>,
-    cards: view::Cards,
-    rows: rows::Rows,
-}
-
-impl<'m> PageParts<'m> {
-    /// The site of `settings.festival` with every event's card and row;
-    /// sets `progress`' length to the number of pages.
-    fn new(
-        model: &'m Model,
-        settings: &'m RenderSettings,
-        templates: &Templates,
-        progress: &ProgressBar,
-    ) -> Result<PageParts<'m>, RenderError> {
-        let root = model
-            .festivals
-            .get(&settings.festival)
-            .ok_or(RenderError::UnknownFestival(settings.festival))?;
-        let site = site::Site::new(model, settings, root);
-        progress.set_length(site.page_count() as u64);
-        let cards = site.cards();
-        let rows = rows::render_rows(&cards, templates)?;
-        Ok(PageParts { site, cards, rows })
-    }
-}
-
-/// Writes `style.css` and every page of `parts` into `output`; returns the
-/// number of pages.
-fn render_pages(
-    parts: PageParts<'_>,
-    templates: &Templates,
-    output: &mut Output,
-    progress: &ProgressBar,
-    started: std::time::Instant,
-) -> Result<usize, RenderError> {
-    let PageParts { site, cards, rows } = parts;
+    let (site, cards, rows) = parts?;
     let output = output.shared();
     output.write("style.css", templates.style())?;
     let pages = pages::Pages {

@@ -60,31 +60,24 @@ impl<'m> Pages<'_, 'm, '_> {
         rest.extend(site.people.iter().map(Job::Person));
         rest.extend(site.resources.values().copied().map(Job::Resource));
         rest.extend(site.events.iter().copied().map(Job::Event));
-        // Warnings from the pool go where the caller's go.
-        let dispatch = tracing::dispatcher::get_default(|d| d.clone());
-        let (one_by_one, others) = rayon::join(
+        let (one_by_one, others) = crate::parallel::join_logged(
             || {
-                tracing::dispatcher::with_default(&dispatch, || {
-                    large
-                        .into_iter()
-                        .try_fold(0, |n, job| Ok::<_, RenderError>(n + self.render(job)?))
-                })
+                large
+                    .into_iter()
+                    .try_fold(0, |n, job| Ok::<_, RenderError>(n + self.render(job)?))
             },
-            || self.render_jobs(rest, &dispatch),
+            || self.render_jobs(rest),
         );
         Ok(one_by_one? + others?)
     }
 
-    /// Renders `jobs` on all threads, logging to `dispatch`; returns the
-    /// number of pages.
-    fn render_jobs(
-        &self,
-        jobs: Vec<Job<'m>>,
-        dispatch: &tracing::Dispatch,
-    ) -> Result<usize, RenderError> {
+    /// Renders `jobs` on all threads, each logging where this thread logs;
+    /// returns the number of pages.
+    fn render_jobs(&self, jobs: Vec<Job<'m>>) -> Result<usize, RenderError> {
+        let dispatch = tracing::dispatcher::get_default(|d| d.clone());
         jobs.into_par_iter()
             .with_max_len(16)
-            .map(|job| tracing::dispatcher::with_default(dispatch, || self.render(job)))
+            .map(|job| tracing::dispatcher::with_default(&dispatch, || self.render(job)))
             .try_reduce(|| 0, |a, b| Ok(a + b))
     }
 
