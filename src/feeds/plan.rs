@@ -15,6 +15,8 @@ use super::slot::{Slot, slot};
 use super::text::{one_line, slugify};
 use crate::entry::DocumentId;
 use crate::materialize::{Event, Festival, Model};
+#[cfg(test)]
+use crate::render::days::time_of_day;
 use crate::render::days::{days_between, schedule_day};
 
 /// Festival days are listed even without events when the festival spans at
@@ -204,15 +206,6 @@ impl Plan {
         stamp
     }
 
-    /// The local time of `at` as `HH:MM`.
-    pub fn time_of_day(at: DateTime<Tz>) -> String {
-        let mut time = String::with_capacity(5);
-        push_digits(&mut time, at.hour(), 2);
-        time.push(':');
-        push_digits(&mut time, at.minute(), 2);
-        time
-    }
-
     /// Every event of the plan, by day, room, then start.
     pub fn slots(&self) -> impl Iterator<Item = &Slot> {
         self.days
@@ -318,7 +311,7 @@ mod tests {
                 Some(_) => at.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             };
             prop_assert_eq!(Plan::stamp(at), expected);
-            prop_assert_eq!(Plan::time_of_day(at), at.format("%H:%M").to_string());
+            prop_assert_eq!(time_of_day(at), at.format("%H:%M").to_string());
         }
     }
 }

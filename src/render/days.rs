@@ -47,16 +47,18 @@ pub fn format_span(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>, zon
 
 /// `18:00–19:30`, local times only.
 pub fn format_times(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>, zone: Tz) -> String {
-    // Written out rather than through a `%H:%M` pattern: every event's
-    // card and row needs it, and the pattern would be parsed each time.
-    let (s, e) = (start.with_timezone(&zone), end.with_timezone(&zone));
-    format!(
-        "{:02}:{:02}–{:02}:{:02}",
-        s.hour(),
-        s.minute(),
-        e.hour(),
-        e.minute()
-    )
+    let (s, e) = (
+        time_of_day(start.with_timezone(&zone)),
+        time_of_day(end.with_timezone(&zone)),
+    );
+    format!("{s}–{e}")
+}
+
+/// The local time of `at` as `HH:MM` (what `%H:%M` prints), written out
+/// rather than through a pattern: every event's card, row and feed entry
+/// needs it, and the pattern would be parsed each time.
+pub fn time_of_day(at: DateTime<Tz>) -> String {
+    format!("{:02}:{:02}", at.hour(), at.minute())
 }
 
 /// `Friday 16 July 2027`.
