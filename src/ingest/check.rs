@@ -27,9 +27,23 @@ pub(super) struct LogCursor {
 #[derive(Default)]
 pub(super) struct Cursors {
     logs: HashMap<(PublicKey, u64), LogCursor>,
+    /// The store's data version when the last batch began.
+    data_version: Option<i64>,
 }
 
 impl Cursors {
+    /// Starts a batch: if another connection wrote to the store since the
+    /// last batch began, what the cursors hold may be stale, and they are
+    /// read again from the store as they are needed.
+    pub(super) fn begin(&mut self, tx: &Tx<'_>) -> Result<(), StoreError> {
+        let version = tx.data_version()?;
+        if self.data_version.is_some_and(|v| v != version) {
+            self.logs.clear();
+        }
+        self.data_version = Some(version);
+        Ok(())
+    }
+
     fn get(
         &mut self,
         tx: &Tx<'_>,

@@ -149,6 +149,7 @@ where
             // a slow download, and other writers wait for the lock.
             while let Ok(first) = receiver.recv() {
                 store.transaction(|tx| {
+                    cursors.begin(tx)?;
                     let mut next = Some(first);
                     let mut stored = 0;
                     while let Some(prepared) = next.take() {
@@ -278,6 +279,66 @@ fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Another connection (another pandafest on the same store) appends to
+    /// a log between two batches of an ingest: the next batch sees the
+    /// log as it is now, and its entries follow on, rather than being
+    /// judged against the height the ingest knew before.
+    #[test]
+    fn a_batch_after_another_writer_sees_its_entries() {
+        use crate::entry::{KeyPair, LogChain};
+        use crate::operation::{Fields, Operation, ProfileFields, encode_operation};
+
+        let key = KeyPair::from_name("ada");
+        let mut chain = LogChain::new(&key, 0);
+        let raw: Vec<RawEntry> = (0..CHUNK + 12)
+            .map(|n| {
+                let payload =
+                    encode_operation(&Operation::create(Fields::Profile(ProfileFields {
+                        display_name: format!("Ada {n}"),
+                        bio: String::new(),
+                    })));
+                let entry = chain.append(&payload).unwrap();
+                RawEntry {
+                    entry: entry.bytes,
+                    payload,
+                    origin: format!("entry {}", n + 1),
+                }
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let (first, rest) = raw.split_at(CHUNK);
+        let (theirs, last) = rest.split_at(6);
+        // The other writer stores its entries once the ingest has stored
+        // the first chunk (it waits for the commit), and before the
+        // ingest reads the entries that follow theirs.
+        let (stored, first_stored) = std::sync::mpsc::channel();
+        let theirs = theirs.to_vec();
+        let source = first
+            .iter()
+            .cloned()
+            .map(Ok)
+            .chain(
+                std::iter::once_with(move || {
+                    first_stored.recv().unwrap();
+                    let report = ingest(&mut other, theirs.into_iter().map(Ok), |_| {}).unwrap();
+                    assert_eq!(report.ingested, 6);
+                    None
+                })
+                .flatten(),
+            )
+            .chain(last.iter().cloned().map(Ok));
+        let report = ingest(&mut store, source, |_| {
+            let _ = stored.send(());
+        })
+        .unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        assert_eq!(report.ingested, CHUNK as u64 + 6);
+        assert_eq!(store.read().entry_count().unwrap(), (CHUNK + 12) as u64);
+    }
 
     /// A writer that stops early (a panic here; a `StoreError` takes the
     /// same way out) must not leave the reading and preparing threads

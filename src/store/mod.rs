@@ -132,7 +132,14 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(sqlite)?;
+        // IMMEDIATE: the write lock is taken (waiting up to the busy
+        // timeout) before the first read. A deferred transaction that read
+        // first would fail at once, not wait, if another connection
+        // committed before its first write.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
         let tx = Tx {
             tx,
             path: path.clone(),

@@ -138,6 +138,18 @@ impl Tx<'_> {
         }
     }
 
+    /// SQLite's `PRAGMA data_version`: it changes between two calls on the
+    /// same connection exactly when another connection (another pandafest
+    /// on the same store) committed in between; this connection's own
+    /// commits leave it as it is.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.tx
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// The entry at (author, log id, seq num), if stored.
     pub fn entry_at(
         &self,
