@@ -33,10 +33,7 @@ impl Hash {
     /// The YASMF hex form on the stack: ids are shown in every page path
     /// and link, and this spares an allocation where they are formatted.
     fn yasmf_digits(&self) -> HexDigits<68> {
-        let mut out =
-            HexDigits(*b"0020________________________________________________________________");
-        hex::encode_to_slice(self.0, &mut out.0[4..]).expect("64 digits fit 64 bytes");
-        out
+        HexDigits::new(b"0020", &self.0)
     }
 
     /// The first 8 hex digits of the hash itself, for display.
@@ -52,7 +49,20 @@ impl fmt::Display for Hash {
 }
 
 /// `N` ASCII hex digits (with a prefix) held on the stack.
-pub(crate) struct HexDigits<const N: usize>(pub(crate) [u8; N]);
+pub(crate) struct HexDigits<const N: usize>([u8; N]);
+
+impl<const N: usize> HexDigits<N> {
+    /// `prefix` (ASCII), then `bytes` as lowercase hex.
+    ///
+    /// Panics unless the two fill exactly `N` characters.
+    pub(crate) fn new(prefix: &[u8], bytes: &[u8]) -> HexDigits<N> {
+        assert!(prefix.is_ascii() && prefix.len() + 2 * bytes.len() == N);
+        let mut out = [0; N];
+        out[..prefix.len()].copy_from_slice(prefix);
+        hex::encode_to_slice(bytes, &mut out[prefix.len()..]).expect("the lengths add up");
+        HexDigits(out)
+    }
+}
 
 impl<const N: usize> fmt::Display for HexDigits<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -22,9 +22,7 @@ impl PublicKey {
     }
 
     fn digits(&self) -> HexDigits<64> {
-        let mut out = HexDigits([0; 64]);
-        hex::encode_to_slice(self.0, &mut out.0).expect("64 digits fit 64 bytes");
-        out
+        HexDigits::new(b"", &self.0)
     }
 
     /// The first 8 hex digits, for display where no profile name is known.
