@@ -136,9 +136,10 @@ impl FestivalDir {
     /// `.gitkeep` do not count), ingests nothing.
     ///
     /// Errors: [`DirError::LogsWithoutManifest`] if `logs/` holds files but
-    /// no `manifest.json`, [`DirError::Bundle`] if the manifest cannot be
-    /// read, [`DirError::Store`] if SQLite fails. Bad entries are in the
-    /// report.
+    /// no `manifest.json`, [`DirError::Io`] if `logs/` exists but cannot be
+    /// read (not a directory, no permission), [`DirError::Bundle`] if the
+    /// manifest cannot be read, [`DirError::Store`] if SQLite fails. Bad
+    /// entries are in the report.
     pub fn ingest_logs(&mut self, progress: ProgressBar) -> Result<IngestReport, DirError> {
         self.ingest(progress, None)
     }
