@@ -118,8 +118,8 @@ pub fn choose_festival(
 /// number of pages). What every page needs (each event's card and list
 /// row) is made while the feeds are written, so that neither leaves a
 /// thread idle. Pages render and are written on all threads (rayon); what
-/// they hold does not depend on the order. Returns the number of HTML
-/// pages.
+/// they hold does not depend on the order. The cards and rows are freed
+/// on the pool after this returns. Returns the number of HTML pages.
 ///
 /// Errors: [`RenderError::UnknownFestival`] if `settings.festival` is not
 /// in `model`; [`RenderError`] naming the template, page or file that

@@ -120,7 +120,9 @@ impl Store {
         }
     }
 
-    /// Runs `f` in one transaction: all of it is stored, or none.
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`: it waits up
+    /// to the busy timeout for another writer): all of it is stored, or
+    /// none.
     ///
     /// Errors: what `f` returns, or [`StoreError`] if SQLite fails.
     pub fn transaction<T, E: From<StoreError>>(
