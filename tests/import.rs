@@ -675,9 +675,9 @@ fn imports_from_an_http_url_within_the_size_limit() {
     let serve = std::thread::spawn(move || {
         for _ in 0..2 {
             let request = server.recv().unwrap();
-            request
-                .respond(tiny_http::Response::from_data(body.clone()))
-                .unwrap();
+            // The second client hangs up once the body passes its limit, so
+            // this reply may meet a closed socket.
+            let _ = request.respond(tiny_http::Response::from_data(body.clone()));
         }
     });
     let url = format!("http://127.0.0.1:{port}/schedule.xml");
