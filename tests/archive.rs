@@ -167,6 +167,25 @@ fn full_cycle_over_http() {
         !schedule.contains("schedule/2027-"),
         "the original's days are not in the new schedule"
     );
+    // The original's events name the resources they asked for, though
+    // only the clones have pages.
+    let page = |id: &pandafest::entry::DocumentId| {
+        std::fs::read_to_string(fork_dir.join(format!("public/events/{id}/index.html"))).unwrap()
+    };
+    for event in model
+        .events
+        .values()
+        .filter(|e| e.festival == fork.source_festival && !e.requests.is_empty())
+    {
+        let html = page(&event.id);
+        assert!(!html.contains("unknown resource"), "{}: {html}", event.id);
+        for request in &event.requests {
+            let title = &model.resources[&request.resource].title;
+            let title = title.replace('&', "&amp;").replace('"', "&quot;");
+            assert!(html.contains(&title), "{}: {title}", event.id);
+        }
+    }
+    assert!(common::check_internal_links(&fork_dir.join("public")) > 1000);
 }
 
 fn dir_key(dir: &Path) -> pandafest::entry::PublicKey {

@@ -45,13 +45,10 @@ fn read_site(site: &Path) -> BTreeMap<String, Vec<u8>> {
         .map(Result::unwrap)
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            let rel = e.path().strip_prefix(site).unwrap();
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            (rel, fs::read(e.path()).unwrap())
+            (
+                common::relative_path(site, e.path()),
+                fs::read(e.path()).unwrap(),
+            )
         })
         .collect()
 }
@@ -130,60 +127,10 @@ fn builds_every_page_kind() {
     );
 }
 
-/// The `href` and `src` values of every tag in `html`.
-fn link_targets(html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for attr in [" href=\"", " src=\""] {
-        let mut rest = html;
-        while let Some(at) = rest.find(attr) {
-            rest = &rest[at + attr.len()..];
-            let end = rest.find('"').expect("attribute closes");
-            out.push(rest[..end].replace("&amp;", "&"));
-            rest = &rest[end..];
-        }
-    }
-    out
-}
-
 #[test]
 fn internal_links_resolve() {
     let (_tmp, site) = build_sample();
-    let files = read_site(&site);
-    let mut checked = 0;
-    for (path, html) in html_files(&files) {
-        let dir = Path::new(path).parent().unwrap().to_owned();
-        for target in link_targets(&html) {
-            let external = ["http://", "https://", "mailto:"]
-                .iter()
-                .any(|s| target.starts_with(s));
-            let target = target.split(['#', '?']).next().unwrap().to_owned();
-            if external || target.is_empty() || target.ends_with(".ics") {
-                continue;
-            }
-            assert!(!target.contains(':'), "{path}: odd link {target}");
-            let mut resolved: Vec<String> = Vec::new();
-            for part in dir.join(&target).components() {
-                match part {
-                    std::path::Component::ParentDir => {
-                        assert!(resolved.pop().is_some(), "{path}: {target} leaves the site");
-                    }
-                    std::path::Component::Normal(p) => {
-                        resolved.push(p.to_string_lossy().into_owned())
-                    }
-                    _ => {}
-                }
-            }
-            let mut resolved = resolved.join("/");
-            if target.ends_with('/') || site.join(&resolved).is_dir() {
-                resolved = format!("{}/index.html", resolved.trim_end_matches('/'));
-            }
-            assert!(
-                files.contains_key(&resolved),
-                "{path}: link {target} -> {resolved} is broken"
-            );
-            checked += 1;
-        }
-    }
+    let checked = common::check_internal_links(&site);
     assert!(checked > 1000, "only {checked} links checked");
 }
 

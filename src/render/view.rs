@@ -142,10 +142,15 @@ impl Site<'_> {
         }
     }
 
-    /// A link to a resource's page (under `locations/` for a location).
+    /// A link to a resource's page (under `locations/` for a location); its
+    /// name alone for a resource of the original festival, which has no
+    /// page here; "unknown resource" and its short id for one not in the logs.
     pub fn resource_link(&self, id: &DocumentId) -> Link {
-        match self.resources.get(id) {
-            Some(resource) => Link::new(self.resource_link_path(resource), resource.title.clone()),
+        if let Some(resource) = self.resources.get(id) {
+            return Link::new(self.resource_link_path(resource), resource.title.clone());
+        }
+        match self.archived_resources.get(id) {
+            Some(resource) => Link::new(String::new(), resource.title.clone()),
             None => Link::new(String::new(), format!("unknown resource {}", id.short())),
         }
     }
@@ -214,7 +219,7 @@ impl Site<'_> {
             .requests
             .iter()
             .filter(|r| r.state != RequestState::Denied)
-            .filter_map(|r| self.resources.get(&r.resource).copied())
+            .filter_map(|r| self.resource(&r.resource))
             .filter(|r| r.location.is_some())
             .collect()
     }
