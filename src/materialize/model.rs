@@ -192,13 +192,26 @@ impl Event {
         (confirmed, self.requests.len())
     }
 
-    /// The confirmation ratio in whole percent, rounded down; 100 when
-    /// nothing is requested.
+    /// The confirmation ratio in whole percent, rounded to the nearest (2 of
+    /// 3 is 67), but 100 only when every request is confirmed and 0 only
+    /// when none is; 100 when nothing is requested.
     pub fn confirmed_percent(&self) -> u32 {
         let (confirmed, requested) = self.confirmation();
-        (confirmed * 100)
-            .checked_div(requested)
-            .map_or(100, |percent| percent as u32)
+        percent(confirmed, requested)
+    }
+}
+
+/// `part` of `whole` in whole percent as [`Event::confirmed_percent`] gives
+/// it.
+pub(super) fn percent(part: usize, whole: usize) -> u32 {
+    if whole == 0 {
+        return 100;
+    }
+    let nearest = ((part * 200 + whole) / (whole * 2)) as u32;
+    match part {
+        0 => 0,
+        p if p == whole => 100,
+        _ => nearest.clamp(1, 99),
     }
 }
 

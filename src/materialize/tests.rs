@@ -396,3 +396,22 @@ parent = "camp"
             .all(|id| model.festivals[id].parent.is_some())
     );
 }
+
+#[test]
+fn confirmed_percent_rounds_to_the_nearest_but_never_to_all_or_none() {
+    use super::model::percent;
+    for (part, whole, expected) in [
+        (0, 0, 100),
+        (0, 3, 0),
+        (1, 3, 33),
+        (2, 3, 67),
+        (3, 3, 100),
+        (1, 2, 50),
+        (1, 8, 13),
+        (1, 400, 1),
+        (399, 400, 99),
+        (400, 400, 100),
+    ] {
+        assert_eq!(percent(part, whole), expected, "{part} of {whole}");
+    }
+}

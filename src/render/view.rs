@@ -54,6 +54,10 @@ pub(super) struct EventCard {
     /// `confirmed` (everything), `partial`, `unconfirmed` or `open`
     /// (nothing requested).
     pub status: &'static str,
+    /// What stands in the way beyond waiting for owners: `conflict` (a
+    /// resource is held by an overlapping event), else `lapsed` (a
+    /// confirmation was for an older time), else `denied`; none otherwise.
+    pub problem: Option<&'static str>,
     pub cancelled: bool,
 }
 
@@ -123,6 +127,20 @@ pub(super) fn external(url: &str) -> Option<String> {
     let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
     ok.then(|| url.to_owned())
+}
+
+/// [`EventCard::problem`] of `event`.
+fn card_problem(event: &Event) -> Option<&'static str> {
+    let has = |wanted: fn(&RequestState) -> bool| event.requests.iter().any(|r| wanted(&r.state));
+    if has(|s| matches!(s, RequestState::Conflict { .. })) {
+        Some("conflict")
+    } else if has(|s| *s == RequestState::Lapsed) {
+        Some("lapsed")
+    } else if has(|s| *s == RequestState::Denied) {
+        Some("denied")
+    } else {
+        None
+    }
 }
 
 impl Site<'_> {
@@ -209,6 +227,7 @@ impl Site<'_> {
             requested,
             percent: event.confirmed_percent(),
             status,
+            problem: card_problem(event),
             cancelled: event.version.deleted,
         }
     }
