@@ -429,3 +429,32 @@ fn a_location_has_one_page_and_its_resource_url_points_there() {
         assert!(!pointer.contains("Bookings"), "{id}: not a second copy");
     }
 }
+
+#[test]
+fn schedule_pills_round_and_name_what_stands_in_the_way() {
+    let (_tmp, site) = build_sample();
+    let schedule = fs::read_to_string(site.join("schedule/index.html")).unwrap();
+    // The row of an event, from its title to the end of its list item.
+    let row = |title: &str| {
+        let at = schedule.find(title).unwrap_or_else(|| panic!("{title}"));
+        let end = at + schedule[at..].find("</li>").unwrap();
+        schedule[at..end].to_owned()
+    };
+    let pill = |title: &str| {
+        let row = row(title);
+        let at = row
+            .find("class=\"pill")
+            .unwrap_or_else(|| panic!("{title}: {row}"));
+        let text = &row[row[at..].find('>').unwrap() + at + 1..];
+        text.replace("<span class=\"visually-hidden\"> confirmed</span>", "")
+            .split("</span>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(pill("Boathouse Karaoke"), "50 % · conflict");
+    assert_eq!(pill("Sensor Buoy Launch"), "0 % · lapsed");
+    assert_eq!(pill("Confetti Cannon 2.0"), "50 % · denied");
+    assert_eq!(pill("Rust on the Water"), "67 %");
+    assert_eq!(pill("Print a Boat Hull"), "100 %");
+}
