@@ -458,3 +458,36 @@ fn schedule_pills_round_and_name_what_stands_in_the_way() {
     assert_eq!(pill("Rust on the Water"), "67 %");
     assert_eq!(pill("Print a Boat Hull"), "100 %");
 }
+
+#[test]
+fn a_grid_shows_an_event_in_full_under_its_first_place() {
+    let (_tmp, site) = build_sample();
+    let day = fs::read_to_string(site.join("schedule/2027-07-17/index.html")).unwrap();
+    // "Mesh Networks Between Tents" asks for Lakeside Stage, then Lake
+    // Radio, whose column comes first by title.
+    let column_of = |class: &str, text: &str| -> Vec<String> {
+        day.split("<div class=\"")
+            .filter(|d| d.starts_with(class) && d.contains(text))
+            .map(|d| {
+                let at = d.find("grid-column: ").unwrap() + "grid-column: ".len();
+                d[at..].split([';', ' ']).next().unwrap().to_owned()
+            })
+            .collect()
+    };
+    let stage = column_of("grid-head", ">Lakeside Stage<");
+    let radio = column_of("grid-head", ">Lake Radio (online stream)<");
+    assert_eq!(
+        column_of(
+            "grid-item status-confirmed\"",
+            "Mesh Networks Between Tents"
+        ),
+        stage
+    );
+    assert_eq!(
+        column_of(
+            "grid-item status-confirmed grid-repeat",
+            "Mesh Networks Between Tents"
+        ),
+        radio
+    );
+}

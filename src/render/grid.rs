@@ -50,8 +50,9 @@ pub(super) struct GridItem<'c> {
     pub card: &'c EventCard,
     /// All the event's locations, for the list view on a phone.
     pub place: String,
-    /// Whether the event appeared in an earlier column already; the list
-    /// view shows it once.
+    /// Whether this is a faded copy: the full card stands in the column of
+    /// the event's first place in request order. The list view shows only
+    /// the full card.
     pub repeat: bool,
     /// Whether the event spans at most two rows (30 minutes): the stylesheet
     /// puts its time and title on one line.
@@ -130,7 +131,13 @@ impl Site<'_> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                let repeat = !shown.insert(event.id);
+                // The full card stands under the event's first place, in
+                // request order; other places get a faded repeat.
+                let primary = match id {
+                    Some(id) => places.first().is_some_and(|p| p.id == *id),
+                    None => true,
+                };
+                let repeat = !primary || !shown.insert(event.id);
                 let row_start = row_of(event.start.timestamp());
                 let row_end = row_end_of(event.end.timestamp()).max(row_start + 1);
                 items.push((
