@@ -417,7 +417,10 @@ fn a_location_has_one_page_and_its_resource_url_points_there() {
         let id = dir.file_name().unwrap().to_string_lossy().into_owned();
         let page = format!("../../locations/{id}/index.html");
         let full = fs::read_to_string(dir.join("index.html")).unwrap();
-        assert!(full.contains("Bookings"), "{id}: the location page");
+        assert!(
+            full.contains("id=\"requests-heading\">Requests</h2>"),
+            "{id}: the location page"
+        );
         let pointer =
             fs::read_to_string(site.join("resources").join(&id).join("index.html")).unwrap();
         assert!(
@@ -426,7 +429,10 @@ fn a_location_has_one_page_and_its_resource_url_points_there() {
             )) && pointer.contains(&format!("<a href=\"{page}\">")),
             "{id}: resources/{id}/ points to the location page"
         );
-        assert!(!pointer.contains("Bookings"), "{id}: not a second copy");
+        assert!(
+            !pointer.contains("requests-heading"),
+            "{id}: not a second copy"
+        );
     }
 }
 
@@ -465,29 +471,34 @@ fn a_grid_shows_an_event_in_full_under_its_first_place() {
     let day = fs::read_to_string(site.join("schedule/2027-07-17/index.html")).unwrap();
     // "Mesh Networks Between Tents" asks for Lakeside Stage, then Lake
     // Radio, whose column comes first by title.
-    let column_of = |class: &str, text: &str| -> Vec<String> {
+    // The `grid-column: N` or `grid-column: N / span M` of each matching
+    // div, as the columns it covers.
+    let columns_of = |class: &str, text: &str| -> Vec<std::ops::Range<u32>> {
         day.split("<div class=\"")
             .filter(|d| d.starts_with(class) && d.contains(text))
             .map(|d| {
                 let at = d.find("grid-column: ").unwrap() + "grid-column: ".len();
-                d[at..].split([';', ' ']).next().unwrap().to_owned()
+                let value = d[at..].split(';').next().unwrap();
+                let mut parts = value.split(" / span ");
+                let first: u32 = parts.next().unwrap().parse().unwrap();
+                let span: u32 = parts.next().map_or(1, |s| s.parse().unwrap());
+                first..first + span
             })
             .collect()
     };
-    let stage = column_of("grid-head", ">Lakeside Stage<");
-    let radio = column_of("grid-head", ">Lake Radio (online stream)<");
-    assert_eq!(
-        column_of(
-            "grid-item status-confirmed\"",
-            "Mesh Networks Between Tents"
-        ),
-        stage
-    );
-    assert_eq!(
-        column_of(
-            "grid-item status-confirmed grid-repeat",
-            "Mesh Networks Between Tents"
-        ),
-        radio
-    );
+    let head = |name: &str| {
+        let found = columns_of("grid-head", &format!(">{name}<"));
+        assert_eq!(found.len(), 1, "one column for {name}");
+        found[0].clone()
+    };
+    let card = |class: &str| {
+        let found = columns_of(class, "Mesh Networks Between Tents");
+        assert_eq!(found.len(), 1, "one {class} card");
+        found[0].start
+    };
+    let (stage, radio) = (head("Lakeside Stage"), head("Lake Radio (online stream)"));
+    assert!(radio.end <= stage.start, "Lake Radio's column comes first");
+    assert!(stage.contains(&card("grid-item status-confirmed\"")));
+    assert!(radio.contains(&card("grid-item status-confirmed grid-repeat")));
+    assert!(day.contains("grid-repeat\" style=") && day.contains("aria-hidden=\"true\""));
 }
