@@ -141,7 +141,7 @@ impl Pages<'_, '_, '_> {
                 .requests
                 .iter()
                 .map(|r| {
-                    let resource = site.resource(&r.resource);
+                    let resource = site.model.resources.get(&r.resource);
                     RequestView {
                         resource: site.resource_link(&r.resource),
                         kind: resource.map_or("unknown", |r| r.kind.as_str()),

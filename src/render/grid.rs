@@ -64,21 +64,29 @@ impl Site<'_> {
     /// Lays out the live events of `day`, with their `cards`.
     pub fn grid<'c>(&self, day: NaiveDate, cards: &'c Cards) -> Grid<'c> {
         let events: &[&Event] = self.days.get(&day).map_or(&[], Vec::as_slice);
-        // Columns: locations by title then id; "elsewhere" last.
-        let mut by_place: BTreeMap<(u8, String, Option<DocumentId>), Vec<&Event>> = BTreeMap::new();
+        // Columns: locations by title then id; "elsewhere" last. Each event
+        // goes with its places' titles (for the list view) and its first
+        // place in request order, whose column holds its full card.
+        type Placed<'e> = (&'e Event, String, Option<DocumentId>);
+        let mut by_place: BTreeMap<(u8, String, Option<DocumentId>), Vec<Placed>> = BTreeMap::new();
         for event in events {
             let places = self.places_of(event);
+            let first_place = places.first().map(|p| p.id);
             if places.is_empty() {
+                let placed = (*event, "Elsewhere".to_owned(), first_place);
                 by_place
                     .entry((1, String::new(), None))
                     .or_default()
-                    .push(event);
+                    .push(placed);
+                continue;
             }
+            let titles: Vec<&str> = places.iter().map(|p| p.title.as_str()).collect();
+            let text = titles.join(", ");
             for place in places {
                 by_place
                     .entry((0, place.title.clone(), Some(place.id)))
                     .or_default()
-                    .push(event);
+                    .push((*event, text.clone(), first_place));
             }
         }
         let first = events
@@ -100,11 +108,10 @@ impl Site<'_> {
         let mut columns = Vec::new();
         let mut items = Vec::new();
         let mut next_column = 2;
-        let mut shown = std::collections::BTreeSet::new();
-        for ((_, _, id), list) in &by_place {
+        for ((_, _, id), list) in by_place {
             let mut lanes: Vec<i64> = Vec::new();
             let mut placed = Vec::new();
-            for event in list {
+            for (event, text, first_place) in list {
                 let (s, e) = (event.start.timestamp(), event.end.timestamp());
                 let lane = match lanes.iter().position(|end| *end <= s) {
                     Some(lane) => lane,
@@ -114,37 +121,22 @@ impl Site<'_> {
                     }
                 };
                 lanes[lane] = e;
-                placed.push((event, lane));
+                placed.push((event, text, first_place, lane));
             }
-            let link = match id {
+            let link = match &id {
                 Some(id) => self.resource_link(id),
                 None => Link::new(String::new(), "Elsewhere"),
             };
-            for (event, lane) in placed {
-                let places = self.places_of(event);
-                let place = if places.is_empty() {
-                    "Elsewhere".to_owned()
-                } else {
-                    places
-                        .iter()
-                        .map(|p| p.title.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                // The full card stands under the event's first place, in
-                // request order; other places get a faded repeat.
-                let primary = match id {
-                    Some(id) => places.first().is_some_and(|p| p.id == *id),
-                    None => true,
-                };
-                let repeat = !primary || !shown.insert(event.id);
+            for (event, text, first_place, lane) in placed {
+                // Under its other places an event gets a faded repeat.
+                let repeat = first_place != id;
                 let row_start = row_of(event.start.timestamp());
                 let row_end = row_end_of(event.end.timestamp()).max(row_start + 1);
                 items.push((
                     (row_start, next_column + lane),
                     GridItem {
                         card: &cards[&event.id],
-                        place,
+                        place: text,
                         repeat,
                         short: row_end - row_start <= 2,
                         style: format!(

@@ -84,10 +84,6 @@ pub(super) struct Site<'m> {
     pub live: Vec<&'m Event>,
     /// The resources offered at those festivals or requested by their events.
     pub resources: BTreeMap<DocumentId, &'m Resource>,
-    /// The resources that only events of the original (see `archive_days`)
-    /// asked for. A fork has clones of them, so they get no pages of their
-    /// own; those events show them by name, kind and owner.
-    pub archived_resources: BTreeMap<DocumentId, &'m Resource>,
     /// Live events by schedule day.
     pub days: BTreeMap<NaiveDate, Vec<&'m Event>>,
     /// Live events of the festival this one was forked from, by schedule
@@ -152,13 +148,6 @@ impl<'m> Site<'m> {
                 resources.insert(resource.id, resource);
             }
         }
-        let archived_resources: BTreeMap<DocumentId, &Resource> = archived_events
-            .iter()
-            .flat_map(|e| &e.requests)
-            .filter(|r| !resources.contains_key(&r.resource))
-            .filter_map(|r| model.resources.get(&r.resource))
-            .map(|r| (r.id, r))
-            .collect();
         let zone = root.time_zone;
         let mut days: BTreeMap<NaiveDate, Vec<&Event>> = BTreeMap::new();
         for event in &live {
@@ -171,8 +160,17 @@ impl<'m> Site<'m> {
         let mut people: BTreeSet<PublicKey> = model.people.keys().copied().collect();
         people.extend(events.iter().map(|e| e.author));
         people.extend(resources.values().map(|r| r.owner));
-        people.extend(archived_resources.values().map(|r| r.owner));
         people.extend(festivals.iter().map(|(f, _)| f.author));
+        // Every event page names the owner of each resource it asked for,
+        // also one without a page here (asked for by the original's events
+        // or by a deleted event).
+        people.extend(
+            events
+                .iter()
+                .flat_map(|e| &e.requests)
+                .filter_map(|r| model.resources.get(&r.resource))
+                .map(|r| r.owner),
+        );
         let mut hosted: HashMap<PublicKey, Vec<&Event>> = HashMap::new();
         for event in &live {
             hosted.entry(event.author).or_default().push(event);
@@ -191,7 +189,6 @@ impl<'m> Site<'m> {
             events,
             live,
             resources,
-            archived_resources,
             days,
             archive_days,
             archived: archived_ids,
@@ -232,15 +229,6 @@ impl<'m> Site<'m> {
             .events
             .get(id)
             .is_some_and(|e| self.festival_ids.contains(&e.festival))
-    }
-
-    /// A resource the site shows: one with a page, or one that an event of
-    /// the original asked for (see `archived_resources`).
-    pub fn resource(&self, id: &DocumentId) -> Option<&'m Resource> {
-        self.resources
-            .get(id)
-            .or_else(|| self.archived_resources.get(id))
-            .copied()
     }
 
     /// The page of a resource: under `locations/` when it has a place.

@@ -129,18 +129,22 @@ pub(super) fn external(url: &str) -> Option<String> {
     ok.then(|| url.to_owned())
 }
 
-/// [`EventCard::problem`] of `event`.
+/// [`EventCard::problem`] of `event`: the state name of its most pressing
+/// request that is neither confirmed nor pending.
 fn card_problem(event: &Event) -> Option<&'static str> {
-    let has = |wanted: fn(&RequestState) -> bool| event.requests.iter().any(|r| wanted(&r.state));
-    if has(|s| matches!(s, RequestState::Conflict { .. })) {
-        Some("conflict")
-    } else if has(|s| *s == RequestState::Lapsed) {
-        Some("lapsed")
-    } else if has(|s| *s == RequestState::Denied) {
-        Some("denied")
-    } else {
-        None
-    }
+    let weight = |state: &RequestState| match state {
+        RequestState::Conflict { .. } => 3,
+        RequestState::Lapsed => 2,
+        RequestState::Denied => 1,
+        RequestState::Confirmed | RequestState::Pending => 0,
+    };
+    event
+        .requests
+        .iter()
+        .map(|r| &r.state)
+        .filter(|s| weight(s) > 0)
+        .max_by_key(|s| weight(s))
+        .map(RequestState::as_str)
 }
 
 impl Site<'_> {
@@ -161,13 +165,14 @@ impl Site<'_> {
     }
 
     /// A link to a resource's page (under `locations/` for a location); its
-    /// name alone for a resource of the original festival, which has no
-    /// page here; "unknown resource" and its short id for one not in the logs.
+    /// title alone when the site has no page for it (a resource of the
+    /// festival a fork came from: the fork has clones); "unknown resource"
+    /// and its short id when the logs do not hold it.
     pub fn resource_link(&self, id: &DocumentId) -> Link {
-        if let Some(resource) = self.resources.get(id) {
-            return Link::new(self.resource_link_path(resource), resource.title.clone());
-        }
-        match self.archived_resources.get(id) {
+        match self.model.resources.get(id) {
+            Some(resource) if self.resources.contains_key(id) => {
+                Link::new(self.resource_link_path(resource), resource.title.clone())
+            }
             Some(resource) => Link::new(String::new(), resource.title.clone()),
             None => Link::new(String::new(), format!("unknown resource {}", id.short())),
         }
@@ -238,7 +243,7 @@ impl Site<'_> {
             .requests
             .iter()
             .filter(|r| r.state != RequestState::Denied)
-            .filter_map(|r| self.resource(&r.resource))
+            .filter_map(|r| self.model.resources.get(&r.resource))
             .filter(|r| r.location.is_some())
             .collect()
     }
