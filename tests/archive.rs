@@ -179,13 +179,6 @@ fn full_cycle_over_http() {
         at += 1;
     }
     assert!(originals.len() > 1, "the sample nests a festival");
-    let escape = |text: &str| {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-            .replace('\'', "&#39;")
-    };
     let mut checked = 0;
     for event in model
         .events
@@ -195,7 +188,8 @@ fn full_cycle_over_http() {
         let html = page(&event.id);
         assert!(!html.contains("unknown resource"), "{}: {html}", event.id);
         for request in &event.requests {
-            let title = escape(&model.resources[&request.resource].title);
+            let title =
+                pandafest::render::markdown::escape(&model.resources[&request.resource].title);
             assert!(html.contains(&title), "{}: {title}", event.id);
             checked += 1;
         }
