@@ -270,7 +270,7 @@ impl Session {
     ///
     /// Errors: [`AuthorError::Invalid`] for an empty or too long name.
     pub fn profile_set(&mut self, name: &str, bio: &str) -> Result<DocumentId, AuthorError> {
-        let me = self.public_key();
+        let me = self.public_key()?;
         let festival = self.festival(None).ok();
         let log_id = self.log_for(festival)?;
         let fields = Fields::Profile(ProfileFields {
@@ -549,14 +549,14 @@ impl Session {
     }
 
     fn own(&self, current: &Current, what: &'static str, title: &str) -> Result<(), AuthorError> {
-        let me = self.public_key();
+        let me = self.public_key()?;
         if current.author != me {
             return Err(AuthorError::NotAuthor {
                 what,
                 title: title.to_owned(),
                 id: current.id,
-                owner: current.author,
-                me,
+                owner: current.author.to_string(),
+                me: me.to_string(),
             });
         }
         Ok(())

@@ -107,7 +107,7 @@ impl Session {
     /// Errors: [`AuthorError::Store`] if the store cannot be read.
     pub fn pending(&self) -> Result<Vec<PendingLine>, AuthorError> {
         let model = materialize(&self.dir.store)?;
-        let me = self.public_key();
+        let me = self.public_key()?;
         let reader = self.dir.store.read();
         let mut lines = Vec::new();
         for event in model.events.values().filter(|e| !e.version.deleted) {
@@ -189,7 +189,7 @@ impl Session {
         let event_id = self.resolve(SchemaId::Event, event)?;
         let resource_id = self.resolve(SchemaId::Resource, resource)?;
         let model = materialize(&self.dir.store)?;
-        let me = self.public_key();
+        let me = self.public_key()?;
         let missing = |what, id: DocumentId| AuthorError::UnknownId {
             what,
             text: id.to_string(),
@@ -207,8 +207,8 @@ impl Session {
             return Err(AuthorError::NotOwner {
                 title: resource.title.clone(),
                 id: resource.id,
-                owner: resource.owner,
-                me,
+                owner: resource.owner.to_string(),
+                me: me.to_string(),
             });
         }
         for (what, deleted, title, id) in [
@@ -240,11 +240,17 @@ impl Session {
             if let Some(holder) = overlapping(&model, resource, event).first() {
                 let zone = zone(&model, event);
                 return Err(AuthorError::Overlap {
-                    event: event.title.clone(),
-                    event_time: format_span(event.start, event.end, zone),
-                    holder: holder.title.clone(),
-                    holder_id: holder.id,
-                    holder_time: format_span(holder.start, holder.end, zone),
+                    event: format!(
+                        "`{}` ({})",
+                        event.title,
+                        format_span(event.start, event.end, zone)
+                    ),
+                    holder: format!(
+                        "`{}` ({}, {})",
+                        holder.title,
+                        holder.id,
+                        format_span(holder.start, holder.end, zone)
+                    ),
                     resource: resource.title.clone(),
                 });
             }
@@ -281,7 +287,7 @@ impl Session {
         &mut self,
         resources: &[DocumentId],
     ) -> Result<Vec<Decided>, AuthorError> {
-        let me = self.public_key();
+        let me = self.public_key()?;
         let mut any = false;
         for resource in resources {
             let current = self.current(SchemaId::Resource, resource)?;
@@ -297,7 +303,7 @@ impl Session {
 
     fn decide_for(&mut self, only: Option<&[DocumentId]>) -> Result<Vec<Decided>, AuthorError> {
         let mut model = materialize(&self.dir.store)?;
-        let me = self.public_key();
+        let me = self.public_key()?;
         let waiting: Vec<(DocumentId, DocumentId)> = self
             .pending()?
             .into_iter()

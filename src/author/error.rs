@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::entry::{DocumentId, KeyError, PublicKey};
+use crate::entry::{DocumentId, KeyError};
 use crate::festival_dir::DirError;
 use crate::publish::PublishError;
 use crate::store::StoreError;
@@ -159,9 +159,9 @@ pub enum AuthorError {
         /// Its id.
         id: DocumentId,
         /// Its author.
-        owner: PublicKey,
+        owner: String,
         /// This key.
-        me: PublicKey,
+        me: String,
     },
     /// Only a resource's owner may decide on its requests.
     #[error(
@@ -173,9 +173,9 @@ pub enum AuthorError {
         /// Its id.
         id: DocumentId,
         /// Its owner.
-        owner: PublicKey,
+        owner: String,
         /// This key.
-        me: PublicKey,
+        me: String,
     },
     /// The event's current version does not request the resource.
     #[error("event `{event}` ({event_id}) does not request resource `{resource}` ({resource_id})")]
@@ -191,19 +191,14 @@ pub enum AuthorError {
     },
     /// Confirming would double-book the resource.
     #[error(
-        "cannot confirm: `{event}` ({event_time}) overlaps `{holder}` ({holder_id}, {holder_time}), which is already confirmed for `{resource}`; deny this request, or move one of the events"
+        "cannot confirm: {event} overlaps {holder}, which is already confirmed for `{resource}`; deny this request, or move one of the events"
     )]
     Overlap {
-        /// The event's title.
+        /// The event: its title and timeframe in the festival's zone,
+        /// `` `Talk` (Sat 10 Jul, 11:00–12:00) ``.
         event: String,
-        /// Its timeframe, in the festival's zone.
-        event_time: String,
-        /// The holding event's title.
+        /// The holding event: title, id and timeframe.
         holder: String,
-        /// Its id.
-        holder_id: DocumentId,
-        /// Its timeframe.
-        holder_time: String,
         /// The resource's title.
         resource: String,
     },

@@ -37,6 +37,16 @@ impl Session {
     /// prefix is too short), [`AuthorError::AmbiguousId`] listing the
     /// candidates with their titles.
     pub fn resolve(&self, schema: SchemaId, text: &str) -> Result<DocumentId, AuthorError> {
+        self.resolve_prefix(schema, text, MIN_PREFIX)
+    }
+
+    /// [`Session::resolve`] with `min` as the shortest prefix.
+    fn resolve_prefix(
+        &self,
+        schema: SchemaId,
+        text: &str,
+        min: usize,
+    ) -> Result<DocumentId, AuthorError> {
         let what = what(schema);
         let unknown = |hint: String| AuthorError::UnknownId {
             what,
@@ -44,9 +54,9 @@ impl Session {
             hint,
         };
         let digits = text.trim().to_ascii_lowercase();
-        if digits.len() < MIN_PREFIX {
+        if digits.len() < min {
             return Err(unknown(format!(
-                ": give the full id or at least {MIN_PREFIX} of its digits"
+                ": give the full id or at least {min} of its digits"
             )));
         }
         if !digits.bytes().all(|b| b.is_ascii_hexdigit()) || digits.len() > 68 {
@@ -156,6 +166,61 @@ pub fn parse_policy(text: &str) -> Result<Policy, AuthorError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::author::{FestivalInput, ResourceInput};
+
+    #[test]
+    fn an_ambiguous_prefix_lists_the_candidates_with_their_titles() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::festival_dir::FestivalDir::init(dir.path()).unwrap();
+        let mut session = Session::open(dir.path(), None).unwrap();
+        session
+            .festival_create(&FestivalInput {
+                name: Some("Camp".into()),
+                start: Some("2027-07-10 10:00".into()),
+                end: Some("2027-07-12 18:00".into()),
+                time_zone: Some("Europe/Berlin".into()),
+                ..FestivalInput::default()
+            })
+            .unwrap();
+        // 17 resources: two of them share the first digit after `0020`.
+        let ids: Vec<DocumentId> = (0..17)
+            .map(|n| {
+                session
+                    .resource_add(&ResourceInput {
+                        title: Some(format!("Room {n}")),
+                        kind: Some(ResourceKind::Room),
+                        ..ResourceInput::default()
+                    })
+                    .unwrap()
+            })
+            .collect();
+        let (a, b) = ids
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| ids[i + 1..].iter().map(move |b| (a, b)))
+            .find(|(a, b)| a.to_string()[..5] == b.to_string()[..5])
+            .expect("pigeonhole");
+        let prefix = &a.to_string()[..5];
+        let err = session
+            .resolve_prefix(SchemaId::Resource, prefix, 5)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "the resource id `{prefix}` is ambiguous; it could be:\n"
+            )),
+            "{err}"
+        );
+        for id in [a, b] {
+            let n = ids.iter().position(|i| i == id).unwrap();
+            assert!(err.contains(&format!("  {id}  Room {n}")), "{err}");
+        }
+        // The full id is never ambiguous.
+        assert_eq!(
+            session.resolve(SchemaId::Resource, &a.to_string()).unwrap(),
+            *a
+        );
+    }
 
     #[test]
     fn a_prefix_covers_every_id_that_starts_with_it() {

@@ -18,7 +18,7 @@ use crate::publish::{PublishError, Publisher};
 pub struct Session {
     /// The directory, with its settings and store.
     pub dir: FestivalDir,
-    key: KeyPair,
+    key: Option<KeyPair>,
     key_path: PathBuf,
 }
 
@@ -53,19 +53,48 @@ impl Session {
         if !key_path.exists() {
             return Err(AuthorError::NoKey { path: key_path });
         }
-        let key = KeyPair::load(&key_path)?;
+        let key = Some(KeyPair::load(&key_path)?);
         catch_up(&mut dir)?;
         Ok(Session { dir, key, key_path })
     }
 
-    /// This session's public key.
-    pub fn public_key(&self) -> PublicKey {
-        self.key.public_key()
+    /// Opens `root` as [`Session::open`] does, for reading only (`ls`): a
+    /// missing key is no error, and the commands that need one return
+    /// [`AuthorError::NoKey`].
+    ///
+    /// Errors: as [`Session::open`], but for the missing key.
+    pub fn open_to_read(root: &Path, key: Option<&Path>) -> Result<Session, AuthorError> {
+        match Session::open(root, key) {
+            Err(AuthorError::NoKey { path }) => {
+                let mut dir = FestivalDir::open(root)?;
+                catch_up(&mut dir)?;
+                Ok(Session {
+                    dir,
+                    key: None,
+                    key_path: path,
+                })
+            }
+            other => other,
+        }
     }
 
-    /// The key pair, for library users that publish on their own.
-    pub fn key(&self) -> &KeyPair {
-        &self.key
+    /// This session's public key.
+    ///
+    /// Errors: [`AuthorError::NoKey`] if it was opened without one.
+    pub fn public_key(&self) -> Result<PublicKey, AuthorError> {
+        Ok(self.signer()?.public_key())
+    }
+
+    /// The key pair, for library users that publish on their own; `None`
+    /// when opened with [`Session::open_to_read`] and there is no key.
+    pub fn key(&self) -> Option<&KeyPair> {
+        self.key.as_ref()
+    }
+
+    fn signer(&self) -> Result<&KeyPair, AuthorError> {
+        self.key.as_ref().ok_or_else(|| AuthorError::NoKey {
+            path: self.key_path.clone(),
+        })
     }
 
     /// The key file.
@@ -86,7 +115,10 @@ impl Session {
         operations: &[Operation],
     ) -> Result<Vec<OperationId>, AuthorError> {
         let ids = {
-            let mut publisher = Publisher::new(&mut self.dir.store, &self.key);
+            let key = self.key.as_ref().ok_or_else(|| AuthorError::NoKey {
+                path: self.key_path.clone(),
+            })?;
+            let mut publisher = Publisher::new(&mut self.dir.store, key);
             match publisher.publish_batch(log_id, operations) {
                 Err(PublishError::Invalid { source, .. }) => {
                     return Err(AuthorError::Invalid(source));
@@ -94,7 +126,7 @@ impl Session {
                 other => other?,
             }
         };
-        let changed = BTreeSet::from([(self.key.public_key(), log_id)]);
+        let changed = BTreeSet::from([(self.public_key()?, log_id)]);
         update_bundle(&self.dir.store, &self.dir.logs_dir(), &changed)?;
         Ok(ids)
     }
@@ -105,7 +137,10 @@ impl Session {
     ///
     /// Errors: [`AuthorError::Store`] if the store cannot be read.
     pub fn log_for(&mut self, festival: Option<DocumentId>) -> Result<u64, AuthorError> {
-        let publisher = Publisher::new(&mut self.dir.store, &self.key);
+        let key = self.key.as_ref().ok_or_else(|| AuthorError::NoKey {
+            path: self.key_path.clone(),
+        })?;
+        let publisher = Publisher::new(&mut self.dir.store, key);
         Ok(publisher.log_for(festival)?)
     }
 

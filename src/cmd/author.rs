@@ -180,7 +180,7 @@ pub fn ls(
     json: bool,
     key: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let session = open(key)?;
+    let session = Session::open_to_read(Path::new("."), key)?;
     let kind = match what {
         LsWhat::Events => ListingKind::Events,
         LsWhat::Resources => ListingKind::Resources,
