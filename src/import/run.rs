@@ -166,10 +166,14 @@ pub fn import_schedule(
     let mut schedule = schedule;
     move_all_day_events(&mut schedule, day_change);
     let festival = festival_fields(&schedule).expect("events or a start, checked above");
-    let existing = scan(&dir.store, key.public_key())?;
-    let model = crate::materialize::materialize_with(&dir.store, decoded)?;
+    let logs_dir = dir.logs_dir();
 
-    let mut publisher = Publisher::new(&mut dir.store, &key);
+    // The key's lock is held from before reading what the key published
+    // until logs/ is rewritten: another import with this key (into this
+    // directory or another) waits, and sees this one's operations.
+    let mut publisher = Publisher::locked(&mut dir.store, &key, &key_file)?;
+    let existing = scan(publisher.store(), key.public_key())?;
+    let model = crate::materialize::materialize_with(publisher.store(), decoded)?;
     let log_id = publisher.log_for(existing.festival(&schedule.key).map(|f| f.id))?;
     let mut batch = publisher.batch(log_id)?;
     let outcome = apply(&mut batch, &schedule, festival, &existing, &model)?;
@@ -178,9 +182,10 @@ pub fn import_schedule(
     bar.set_length(operations as u64);
     batch.commit(|done| bar.set_position(done))?;
     bar.finish_and_clear();
-    if operations > 0 || !dir.logs_dir().join("manifest.json").exists() {
-        write_bundle(&dir.store, &dir.logs_dir())?;
+    if operations > 0 || !logs_dir.join("manifest.json").exists() {
+        write_bundle(publisher.store(), &logs_dir)?;
     }
+    drop(publisher);
 
     let mut notes = schedule.notes.clone();
     if !logs.is_clean() {
