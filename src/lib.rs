@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod author;
 pub mod bundle;
 pub mod entry;
 pub mod feeds;

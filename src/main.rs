@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    match cmd::run(cli.command) {
+    match cmd::run(cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");

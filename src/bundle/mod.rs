@@ -18,11 +18,13 @@
 mod builder;
 mod manifest;
 mod read;
+mod update;
 mod write;
 
 pub use builder::BundleBuilder;
 pub use manifest::{BUNDLE_FORMAT, LogFile, Manifest, SiteRecord};
 pub use read::{BundleLocation, BundleReader, MAX_MANIFEST_SIZE};
+pub use update::update_bundle;
 pub use write::{write_bundle, write_log_files, write_manifest, write_site_bundle};
 
 use std::path::PathBuf;

@@ -90,7 +90,7 @@ impl LogFileWriter {
         })
     }
 
-    fn io(&self, source: std::io::Error) -> BundleError {
+    pub(super) fn io(&self, source: std::io::Error) -> BundleError {
         BundleError::Io {
             path: self.path.clone(),
             source,

@@ -2,6 +2,7 @@
 //! verified entries and payloads, log heights, operations and fork proofs,
 //! and can always be rebuilt from a log bundle.
 
+mod lookup;
 mod migrations;
 mod queries;
 

@@ -390,7 +390,7 @@ pub struct PendingOperation {
 }
 
 impl Reader<'_> {
-    fn err(&self, source: rusqlite::Error) -> StoreError {
+    pub(super) fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.to_owned(),
             source,

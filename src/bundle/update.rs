@@ -1,0 +1,54 @@
+//! Bringing a directory's bundle up to date after a few entries were
+//! published: only the logs that changed are written again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::write::LogFileWriter;
+use super::{BundleError, BundleReader, LogFile, Manifest, write_manifest};
+use crate::entry::PublicKey;
+use crate::store::Store;
+
+/// Rewrites the log files of `changed` (author, log id) in the bundle at
+/// `dir`, and every log whose height in the store differs from the one
+/// `dir/manifest.json` lists, then the manifest. The other log files are
+/// kept as they are. The result is the bundle [`super::write_bundle`]
+/// writes; with no readable manifest in `dir` it is written whole.
+///
+/// Errors: [`BundleError::Io`] on I/O, [`BundleError::Store`] if the store
+/// fails.
+pub fn update_bundle(
+    store: &Store,
+    dir: &Path,
+    changed: &BTreeSet<(PublicKey, u64)>,
+) -> Result<Manifest, BundleError> {
+    let listed: BTreeMap<(PublicKey, u64), LogFile> = match BundleReader::open(dir) {
+        Ok(bundle) if bundle.manifest().site.is_none() => bundle
+            .manifest()
+            .logs
+            .iter()
+            .map(|log| ((log.author, log.log_id), log.clone()))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let reader = store.read();
+    let mut logs = Vec::new();
+    for log in reader.logs()? {
+        let key = (log.author, log.log_id);
+        let unchanged = listed.get(&key).filter(|line| {
+            !changed.contains(&key) && line.height == log.height && dir.join(&line.path).is_file()
+        });
+        if let Some(line) = unchanged {
+            logs.push(line.clone());
+            continue;
+        }
+        let mut file = LogFileWriter::create(dir, log.author, log.log_id)?;
+        reader
+            .for_each_entry(&log.author, log.log_id, |entry, payload| {
+                file.push(entry, payload)
+            })?
+            .map_err(|source| file.io(source))?;
+        logs.push(file.finish()?);
+    }
+    write_manifest(dir, logs, None)
+}
