@@ -165,7 +165,7 @@ pub fn run_script(store: &mut Store, source: &str) -> Result<ScriptOutcome, Scri
                 let key = KeyPair::from_name(person);
                 let mut publisher = Publisher::new(store, &key);
                 let log_id = match op.fields {
-                    Some(Fields::Profile(_)) => publisher.profile_log(),
+                    Some(Fields::Profile(_)) => publisher.profile_log(festival),
                     _ => publisher.log_for(festival),
                 }
                 .map_err(|source| ScriptError::Publish { step: n, source })?;

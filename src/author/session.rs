@@ -85,17 +85,18 @@ impl Session {
         log_id: u64,
         operations: &[Operation],
     ) -> Result<Vec<OperationId>, AuthorError> {
-        let ids = {
-            let mut publisher = Publisher::new(&mut self.dir.store, &self.key);
-            match publisher.publish_batch(log_id, operations) {
-                Err(PublishError::Invalid { source, .. }) => {
-                    return Err(AuthorError::Invalid(source));
-                }
-                other => other?,
+        let logs_dir = self.dir.logs_dir();
+        // The key's lock is held until logs/ is rewritten, so another
+        // process publishing with this key waits and its bundle follows.
+        let mut publisher = Publisher::locked(&mut self.dir.store, &self.key, &self.key_path)?;
+        let ids = match publisher.publish_batch(log_id, operations) {
+            Err(PublishError::Invalid { source, .. }) => {
+                return Err(AuthorError::Invalid(source));
             }
+            other => other?,
         };
         let changed = BTreeSet::from([(self.key.public_key(), log_id)]);
-        update_bundle(&self.dir.store, &self.dir.logs_dir(), &changed)?;
+        update_bundle(publisher.store(), &logs_dir, &changed)?;
         Ok(ids)
     }
 
@@ -103,10 +104,22 @@ impl Session {
     /// whose first operation is about it, or a new one. `None` asks for a
     /// new log (for a new festival).
     ///
-    /// Errors: [`AuthorError::Store`] if the store cannot be read.
+    /// Errors: [`AuthorError::Publish`] if the store, the key's lock or
+    /// its log record cannot be read.
     pub fn log_for(&mut self, festival: Option<DocumentId>) -> Result<u64, AuthorError> {
-        let publisher = Publisher::new(&mut self.dir.store, &self.key);
+        // Locked: the key's log record beside it knows the log ids other
+        // directories that use this key gave out.
+        let publisher = Publisher::locked(&mut self.dir.store, &self.key, &self.key_path)?;
         Ok(publisher.log_for(festival)?)
+    }
+
+    /// The log this key writes its profile into: see
+    /// [`Publisher::profile_log`].
+    ///
+    /// Errors: as [`Session::log_for`].
+    pub fn profile_log(&mut self, festival: Option<DocumentId>) -> Result<u64, AuthorError> {
+        let publisher = Publisher::locked(&mut self.dir.store, &self.key, &self.key_path)?;
+        Ok(publisher.profile_log(festival)?)
     }
 
     /// The current state of the document `id` of `schema`.

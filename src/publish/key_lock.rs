@@ -62,11 +62,7 @@ impl KeyLock {
             options.mode(0o600);
         }
         let file = options.open(&lock_path).map_err(lock_error)?;
-        match fs4::FileExt::try_lock(&file) {
-            Ok(()) => {}
-            Err(fs4::TryLockError::WouldBlock) => wait_for(&file, &lock_path).map_err(lock_error)?,
-            Err(fs4::TryLockError::Error(source)) => return Err(lock_error(source)),
-        }
+        lock_file(&file, &lock_path, WAIT_NOTICE).map_err(lock_error)?;
         let record_path = key_logs_path(key_path);
         let logs = read_record(&record_path)?;
         Ok(KeyLock {
@@ -138,7 +134,14 @@ impl KeyLock {
             let path = path.to_owned();
             move |source| PublishError::RecordIo { path, source }
         };
-        let mut file = File::create(&temporary).map_err(io(&temporary))?;
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&temporary).map_err(io(&temporary))?;
         file.write_all(text.as_bytes()).map_err(io(&temporary))?;
         file.sync_all().map_err(io(&temporary))?;
         drop(file);
@@ -146,23 +149,34 @@ impl KeyLock {
     }
 }
 
-/// Blocks until `file` is locked, saying so once if that takes longer than
-/// [`WAIT_NOTICE`].
-fn wait_for(file: &File, lock_path: &Path) -> std::io::Result<()> {
+/// Locks `file` (the lock file at `lock_path`) exclusively, waiting for
+/// its holder; says so once if that takes longer than `notice_after`.
+/// Returns whether it said so.
+fn lock_file(file: &File, lock_path: &Path, notice_after: Duration) -> std::io::Result<bool> {
+    match fs4::FileExt::try_lock(file) {
+        Ok(()) => return Ok(false),
+        Err(fs4::TryLockError::WouldBlock) => {}
+        Err(fs4::TryLockError::Error(source)) => return Err(source),
+    }
     let (locked, waiting) = std::sync::mpsc::channel::<()>();
     let path = lock_path.to_owned();
     let notice = std::thread::spawn(move || {
-        if waiting.recv_timeout(WAIT_NOTICE).is_err() {
+        let timed_out = matches!(
+            waiting.recv_timeout(notice_after),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        );
+        if timed_out {
             tracing::warn!(
                 "waiting for {}: another pandafest process is publishing with this key",
                 path.display()
             );
         }
+        timed_out
     });
     let outcome = fs4::FileExt::lock(file);
     drop(locked);
-    let _ = notice.join();
-    outcome
+    let noticed = notice.join().unwrap_or(false);
+    outcome.map(|()| noticed)
 }
 
 /// Reads the log record at `path`; a missing file is an empty record.
@@ -277,6 +291,34 @@ mod tests {
                 "{error}"
             );
             assert!(error.contains(reason), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_long_wait_for_the_lock_is_told_and_a_short_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.lock");
+        let open = || {
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .unwrap()
+        };
+        for (notice_after, held, told) in [
+            (Duration::from_secs(30), Duration::from_millis(100), false),
+            (Duration::from_millis(50), Duration::from_millis(400), true),
+        ] {
+            let holder = open();
+            assert!(!lock_file(&holder, &path, notice_after).unwrap());
+            let release = std::thread::spawn(move || {
+                std::thread::sleep(held);
+                drop(holder);
+            });
+            assert_eq!(lock_file(&open(), &path, notice_after).unwrap(), told);
+            release.join().unwrap();
         }
     }
 

@@ -166,25 +166,26 @@ impl<'a> Publisher<'a> {
     /// Errors: [`PublishError::Store`] if the store cannot be read.
     pub fn log_for(&self, festival: Option<DocumentId>) -> Result<u64, PublishError> {
         let logs = self.own_logs()?;
-        if let Some(festival) = festival {
-            if let Some(log) = logs.iter().find(|log| log.festival == Some(festival)) {
-                return Ok(log.log_id);
-            }
-            if let Some(log_id) = self.lock.as_ref().and_then(|l| l.festival_log(festival)) {
-                return Ok(log_id);
-            }
-        }
-        Ok(self.next_free(&logs))
+        Ok(self
+            .festival_log(&logs, festival)
+            .unwrap_or_else(|| self.next_free(&logs)))
     }
 
-    /// The log id for this author's profile: the lowest log of this store
-    /// that belongs to no festival and is neither forked nor ended (the
-    /// sample festival's people publish their profile first, into log 0),
-    /// else a new log as [`Publisher::log_for`] gives for `None`.
+    /// The log id for this author's profile: the log of `festival` when
+    /// this key has one (so the profile travels with the festival), else
+    /// the lowest log of this store that belongs to no festival and is
+    /// neither forked nor ended (the sample festival's people publish
+    /// their profile first, into log 0), else a new log as
+    /// [`Publisher::log_for`] gives for `None`. A profile never opens a
+    /// festival's log: a log's festival comes from its first operation,
+    /// and a profile names none.
     ///
     /// Errors: [`PublishError::Store`] if the store cannot be read.
-    pub fn profile_log(&self) -> Result<u64, PublishError> {
+    pub fn profile_log(&self, festival: Option<DocumentId>) -> Result<u64, PublishError> {
         let logs = self.own_logs()?;
+        if let Some(log_id) = self.festival_log(&logs, festival) {
+            return Ok(log_id);
+        }
         let profile = logs.iter().find(|log| {
             log.festival.is_none() && log.forked_at.is_none() && log.ended_at.is_none()
         });
@@ -201,6 +202,18 @@ impl<'a> Publisher<'a> {
             .into_iter()
             .filter(|log| log.author == author)
             .collect())
+    }
+
+    /// The log of `festival` among this author's `logs`, else in the
+    /// key's log record.
+    fn festival_log(&self, logs: &[LogState], festival: Option<DocumentId>) -> Option<u64> {
+        let festival = festival?;
+        let stored = logs.iter().find(|log| log.festival == Some(festival));
+        stored.map(|log| log.log_id).or_else(|| {
+            self.lock
+                .as_ref()
+                .and_then(|lock| lock.festival_log(festival))
+        })
     }
 
     /// The lowest log id above every one in `logs` and in the record.
@@ -245,3 +258,6 @@ impl<'a> Publisher<'a> {
         batch.commit(|_| {})
     }
 }
+
+#[cfg(test)]
+mod tests;
