@@ -12,7 +12,7 @@ use crate::entry::{DocumentId, KeyPair, OperationId, PublicKey, key_path};
 use crate::festival_dir::FestivalDir;
 use crate::ingest::ingest;
 use crate::operation::{Action, Fields, Operation, SchemaId, decode_operation};
-use crate::publish::{PublishError, Publisher};
+use crate::publish::{KeyLock, PublishError, Publisher};
 
 /// A festival directory with the author key that signs in it.
 pub struct Session {
@@ -20,6 +20,8 @@ pub struct Session {
     pub dir: FestivalDir,
     key: KeyPair,
     key_path: PathBuf,
+    /// The key's lock, held from opening to dropping the session.
+    lock: KeyLock,
 }
 
 /// A document's current state, read from the store.
@@ -42,7 +44,11 @@ impl Session {
     /// Opens the festival directory `root` with the key at `key` (default
     /// `root/.pandafest/key`), and brings into the store whatever the
     /// directory's `logs/` bundle holds that the store lacks (a fresh
-    /// clone, or bundle files copied in).
+    /// clone, or bundle files copied in). The session holds the key's lock
+    /// (`<key>.lock`, see [`KeyLock`]) until it is dropped, so what it
+    /// reads stays true until it publishes and rewrites `logs/`: another
+    /// process that signs with the key waits meanwhile. A long-running
+    /// process should open a session per turn.
     ///
     /// Errors: [`AuthorError::NoKey`] if there is no key file,
     /// [`AuthorError::Key`] if it cannot be read, [`AuthorError::Dir`] if
@@ -54,8 +60,14 @@ impl Session {
             return Err(AuthorError::NoKey { path: key_path });
         }
         let key = KeyPair::load(&key_path)?;
+        let lock = KeyLock::acquire(&key_path)?;
         catch_up(&mut dir)?;
-        Ok(Session { dir, key, key_path })
+        Ok(Session {
+            dir,
+            key,
+            key_path,
+            lock,
+        })
     }
 
     /// This session's public key.
@@ -86,9 +98,7 @@ impl Session {
         operations: &[Operation],
     ) -> Result<Vec<OperationId>, AuthorError> {
         let logs_dir = self.dir.logs_dir();
-        // The key's lock is held until logs/ is rewritten, so another
-        // process publishing with this key waits and its bundle follows.
-        let mut publisher = Publisher::locked(&mut self.dir.store, &self.key, &self.key_path)?;
+        let mut publisher = Publisher::with_lock(&mut self.dir.store, &self.key, &mut self.lock)?;
         let ids = match publisher.publish_batch(log_id, operations) {
             Err(PublishError::Invalid { source, .. }) => {
                 return Err(AuthorError::Invalid(source));
@@ -107,9 +117,9 @@ impl Session {
     /// Errors: [`AuthorError::Publish`] if the store, the key's lock or
     /// its log record cannot be read.
     pub fn log_for(&mut self, festival: Option<DocumentId>) -> Result<u64, AuthorError> {
-        // Locked: the key's log record beside it knows the log ids other
-        // directories that use this key gave out.
-        let publisher = Publisher::locked(&mut self.dir.store, &self.key, &self.key_path)?;
+        // The key's log record knows the log ids other directories that
+        // use this key gave out.
+        let publisher = Publisher::with_lock(&mut self.dir.store, &self.key, &mut self.lock)?;
         Ok(publisher.log_for(festival)?)
     }
 
@@ -118,7 +128,7 @@ impl Session {
     ///
     /// Errors: as [`Session::log_for`].
     pub fn profile_log(&mut self, festival: Option<DocumentId>) -> Result<u64, AuthorError> {
-        let publisher = Publisher::locked(&mut self.dir.store, &self.key, &self.key_path)?;
+        let publisher = Publisher::with_lock(&mut self.dir.store, &self.key, &mut self.lock)?;
         Ok(publisher.profile_log(festival)?)
     }
 

@@ -27,7 +27,7 @@ impl<'a> Publisher<'a> {
         let tx = self.store.begin_write()?;
         let state = tx.log_state(&author, log_id)?;
         let height = state.as_ref().map_or(0, |log| log.height);
-        if let Some(lock) = &self.lock {
+        if let Some(lock) = self.lock.as_ref().map(|held| held.get()) {
             let festival = state.as_ref().and_then(|log| log.festival);
             let recorded = lock.get(log_id);
             // A log recorded for another festival was given out twice
@@ -46,7 +46,7 @@ impl<'a> Publisher<'a> {
         Ok(Batch {
             tx,
             key: self.key,
-            lock: self.lock.as_mut(),
+            lock: self.lock.as_mut().map(|held| held.get_mut()),
             log_id,
             height,
             entries: Vec::new(),
@@ -154,9 +154,9 @@ impl Batch<'_, '_> {
         if raw.is_empty() {
             return Ok(ids);
         }
-        let mut report = ingest_within(&self.tx, raw, progress)?;
-        if !report.rejected.is_empty() {
-            return Err(PublishError::Rejected(Box::new(report.rejected.remove(0))));
+        let report = ingest_within(&self.tx, raw, progress)?;
+        if let Some(first) = report.rejected.first() {
+            return Err(PublishError::Rejected(Box::new(first.clone())));
         }
         let author = self.key.public_key();
         let state = self.tx.log_state(&author, self.log_id)?;

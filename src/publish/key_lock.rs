@@ -26,8 +26,13 @@ pub(super) struct RecordedLog {
     pub height: u64,
 }
 
-/// The key's lock, held until this is dropped, and its log record.
-pub(super) struct KeyLock {
+/// The exclusive lock on the file beside a key (`<key path>.lock`), held
+/// until this is dropped, with the key's log record (`<key path>.logs`).
+/// Take it with [`KeyLock::acquire`] to read what the key published and
+/// publish on it in one turn ([`super::Publisher::with_lock`]); a
+/// long-running process (a server) should take it per turn, not for its
+/// whole life, so that commands run beside it can publish too.
+pub struct KeyLock {
     /// The locked file; closing it releases the lock.
     _file: File,
     /// `<key path>.logs`.
@@ -38,7 +43,8 @@ pub(super) struct KeyLock {
 }
 
 impl KeyLock {
-    /// Takes the exclusive lock on `<key_path>.lock` (creating the file),
+    /// Takes the exclusive lock on `<key_path>.lock` (creating the file,
+    /// mode 0600 on Unix),
     /// waiting for another process that holds it; after 2 s of waiting it
     /// says so on the log (a warning, shown on stderr). Then it reads the
     /// log record. A second lock in the same process waits as well (the
@@ -48,7 +54,7 @@ impl KeyLock {
     /// Errors: [`PublishError::Lock`] if the lock file cannot be opened or
     /// locked, [`PublishError::RecordIo`] or [`PublishError::Record`] if
     /// the record cannot be read or is malformed.
-    pub(super) fn acquire(key_path: &Path) -> Result<KeyLock, PublishError> {
+    pub fn acquire(key_path: &Path) -> Result<KeyLock, PublishError> {
         let lock_path = key_lock_path(key_path);
         let lock_error = |source| PublishError::Lock {
             path: lock_path.clone(),
@@ -72,8 +78,8 @@ impl KeyLock {
         })
     }
 
-    /// The record file, `<key path>.logs`.
-    pub(super) fn record_path(&self) -> &Path {
+    /// The log record's file, `<key path>.logs`.
+    pub fn record_path(&self) -> &Path {
         &self.record_path
     }
 
@@ -227,10 +233,7 @@ fn read_record(path: &Path) -> Result<BTreeMap<u64, RecordedLog>, PublishError> 
         let height: u64 = height
             .parse()
             .map_err(|_| bad(format!("seq `{height}` is not a number")))?;
-        if logs
-            .insert(id, RecordedLog { festival, height })
-            .is_some()
-        {
+        if logs.insert(id, RecordedLog { festival, height }).is_some() {
             return Err(bad(format!("log {id} is listed twice")));
         }
     }
@@ -254,8 +257,14 @@ mod tests {
         assert_eq!(lock.next_free(), 0);
         assert!(lock.note(0, None, 3));
         assert!(lock.note(1, Some(festival(7)), 12));
-        assert!(!lock.note(1, Some(festival(7)), 5), "a lower seq is no news");
-        assert!(!lock.note(1, Some(festival(8)), 20), "log 1 is festival 7's");
+        assert!(
+            !lock.note(1, Some(festival(7)), 5),
+            "a lower seq is no news"
+        );
+        assert!(
+            !lock.note(1, Some(festival(8)), 20),
+            "log 1 is festival 7's"
+        );
         lock.save().unwrap();
         drop(lock);
         let lock = KeyLock::acquire(&key).unwrap();
@@ -280,8 +289,14 @@ mod tests {
         for (text, reason) in [
             ("# fine\n0 - 1\n0 - 2\n", "line 3: log 0 is listed twice"),
             ("x - 1\n", "line 1: log id `x` is not a number"),
-            ("0 - 1 extra\n", "line 1: expected `LOG_ID FESTIVAL SEQ`, found `0 - 1 extra`"),
-            ("\n0 abc 1\n", "line 2: festival `abc` is neither `-` nor a document id"),
+            (
+                "0 - 1 extra\n",
+                "line 1: expected `LOG_ID FESTIVAL SEQ`, found `0 - 1 extra`",
+            ),
+            (
+                "\n0 abc 1\n",
+                "line 2: festival `abc` is neither `-` nor a document id",
+            ),
             ("0 - -1\n", "line 1: seq `-1` is not a number"),
         ] {
             fs::write(&record, text).unwrap();

@@ -5,9 +5,9 @@
 //! One writer per key: a log forks when its key signs two different
 //! entries at one seq, so a batch reads the log's head, signs and stores
 //! inside one write transaction of the store, and [`Publisher::locked`]
-//! holds the lock file beside the key (`<key path>.lock`) so that no other
-//! process signs with that key meanwhile, whichever directory it writes
-//! to. The key lock is always taken before the store's write lock, never
+//! (or a caller's [`KeyLock`], see [`Publisher::with_lock`]) holds the
+//! lock file beside the key (`<key path>.lock`) so that no other process
+//! signs with that key meanwhile, whichever directory it writes to. The key lock is always taken before the store's write lock, never
 //! the other way round, so the two cannot deadlock. The log record beside
 //! the key (`<key path>.logs`) lists the logs the key signs in every
 //! directory, so [`Publisher::log_for`] never gives two festivals one log
@@ -18,14 +18,13 @@ mod batch;
 mod key_lock;
 
 pub use batch::Batch;
-
-use std::path::{Path, PathBuf};
+pub use key_lock::KeyLock;
+pub use std::path::{Path, PathBuf};
 
 use crate::entry::{DocumentId, EntryError, KeyPair, OperationId, PublicKey};
 use crate::ingest::Rejection;
 use crate::operation::Operation;
 use crate::store::{LogState, Store, StoreError};
-use key_lock::KeyLock;
 
 /// Errors from publishing.
 #[derive(Debug, thiserror::Error)]
@@ -98,8 +97,30 @@ pub struct Publisher<'a> {
     store: &'a mut Store,
     key: &'a KeyPair,
     /// The key's lock and log record, for a publisher made with
-    /// [`Publisher::locked`].
-    lock: Option<KeyLock>,
+    /// [`Publisher::locked`] or [`Publisher::with_lock`].
+    lock: Option<Held<'a>>,
+}
+
+/// The key's lock as a publisher holds it: its own, or a caller's.
+enum Held<'a> {
+    Owned(KeyLock),
+    Borrowed(&'a mut KeyLock),
+}
+
+impl Held<'_> {
+    fn get(&self) -> &KeyLock {
+        match self {
+            Held::Owned(lock) => lock,
+            Held::Borrowed(lock) => lock,
+        }
+    }
+
+    fn get_mut(&mut self) -> &mut KeyLock {
+        match self {
+            Held::Owned(lock) => lock,
+            Held::Borrowed(lock) => lock,
+        }
+    }
 }
 
 impl<'a> Publisher<'a> {
@@ -135,10 +156,41 @@ impl<'a> Publisher<'a> {
         key: &'a KeyPair,
         key_path: &Path,
     ) -> Result<Publisher<'a>, PublishError> {
-        let mut lock = KeyLock::acquire(key_path)?;
+        let lock = KeyLock::acquire(key_path)?;
+        Publisher::holding(store, key, Held::Owned(lock))
+    }
+
+    /// A publisher that signs with `key` into `store` under `lock`, the
+    /// caller's lock of that key's file (see [`KeyLock::acquire`]): the
+    /// caller holds it across what it reads before and does after
+    /// publishing (a command reads the document it updates, and rewrites
+    /// `logs/`). The logs of this key in `store` are noted in the log
+    /// record.
+    ///
+    /// Errors: [`PublishError::RecordIo`] if the log record cannot be
+    /// written, [`PublishError::Store`] if the store cannot be read.
+    pub fn with_lock(
+        store: &'a mut Store,
+        key: &'a KeyPair,
+        lock: &'a mut KeyLock,
+    ) -> Result<Publisher<'a>, PublishError> {
+        Publisher::holding(store, key, Held::Borrowed(lock))
+    }
+
+    fn holding(
+        store: &'a mut Store,
+        key: &'a KeyPair,
+        mut held: Held<'a>,
+    ) -> Result<Publisher<'a>, PublishError> {
+        let lock = held.get_mut();
         let author = key.public_key();
         let mut changed = false;
-        for log in store.read().logs()?.into_iter().filter(|l| l.author == author) {
+        for log in store
+            .read()
+            .logs()?
+            .into_iter()
+            .filter(|l| l.author == author)
+        {
             changed |= lock.note(log.log_id, log.festival, log.height);
         }
         if changed {
@@ -147,7 +199,7 @@ impl<'a> Publisher<'a> {
         Ok(Publisher {
             store,
             key,
-            lock: Some(lock),
+            lock: Some(held),
         })
     }
 
@@ -212,14 +264,14 @@ impl<'a> Publisher<'a> {
         stored.map(|log| log.log_id).or_else(|| {
             self.lock
                 .as_ref()
-                .and_then(|lock| lock.festival_log(festival))
+                .and_then(|lock| lock.get().festival_log(festival))
         })
     }
 
     /// The lowest log id above every one in `logs` and in the record.
     fn next_free(&self, logs: &[LogState]) -> u64 {
         let stored = logs.iter().map(|log| log.log_id + 1).max().unwrap_or(0);
-        let recorded = self.lock.as_ref().map_or(0, KeyLock::next_free);
+        let recorded = self.lock.as_ref().map_or(0, |lock| lock.get().next_free());
         stored.max(recorded)
     }
 

@@ -72,7 +72,10 @@ fn writers_on_separate_connections_take_turns_on_the_head() {
     assert_eq!(store.read().entry_count().unwrap(), 100);
     assert!(store.read().fork_proofs().unwrap().is_empty());
     let logs = store.read().logs().unwrap();
-    assert_eq!((logs.len(), logs[0].height, logs[0].forked_at), (1, 100, None));
+    assert_eq!(
+        (logs.len(), logs[0].height, logs[0].forked_at),
+        (1, 100, None)
+    );
 }
 
 /// An update of another author's document is rejected by ingest after
@@ -97,7 +100,9 @@ fn a_rejected_batch_stores_nothing() {
         .publish_batch(0, &[profile("Bea"), update])
         .unwrap_err();
     assert!(
-        error.to_string().starts_with("the new entry was rejected: "),
+        error
+            .to_string()
+            .starts_with("the new entry was rejected: "),
         "{error}"
     );
     assert_eq!(store.read().entry_count().unwrap(), 1);
@@ -121,14 +126,23 @@ fn a_shared_key_gives_out_log_ids_once_and_refuses_to_fork_a_log() {
     let first = publisher.publish(log, &festival("One")).unwrap();
     drop(publisher);
     let mut publisher = Publisher::locked(&mut two, &key, &key_file).unwrap();
-    assert_eq!(publisher.log_for(None).unwrap(), 1, "log 0 is taken elsewhere");
+    assert_eq!(
+        publisher.log_for(None).unwrap(),
+        1,
+        "log 0 is taken elsewhere"
+    );
     assert_eq!(publisher.log_for(Some(first)).unwrap(), 0);
     publisher.publish(1, &festival("Two")).unwrap();
     assert_eq!(publisher.profile_log(None).unwrap(), 2);
     drop(publisher);
 
     // Two holds seq 1 of log 0; one signs seq 2.
-    let report = ingest(&mut two, entries(&one, &author, 0).into_iter().map(Ok), |_| {}).unwrap();
+    let report = ingest(
+        &mut two,
+        entries(&one, &author, 0).into_iter().map(Ok),
+        |_| {},
+    )
+    .unwrap();
     assert_eq!(report.ingested, 1);
     Publisher::locked(&mut one, &key, &key_file)
         .unwrap()
@@ -145,7 +159,12 @@ fn a_shared_key_gives_out_log_ids_once_and_refuses_to_fork_a_log() {
         )
     );
     drop(publisher);
-    let report = ingest(&mut two, entries(&one, &author, 0).into_iter().map(Ok), |_| {}).unwrap();
+    let report = ingest(
+        &mut two,
+        entries(&one, &author, 0).into_iter().map(Ok),
+        |_| {},
+    )
+    .unwrap();
     assert_eq!(report.ingested, 1);
     Publisher::locked(&mut two, &key, &key_file)
         .unwrap()
