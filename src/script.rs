@@ -164,12 +164,11 @@ pub fn run_script(store: &mut Store, source: &str) -> Result<ScriptOutcome, Scri
             |store: &mut Store, person: &str, festival: Option<DocumentId>, op: Operation| {
                 let key = KeyPair::from_name(person);
                 let mut publisher = Publisher::new(store, &key);
-                let log_id = publisher
-                    .log_for(festival)
-                    .map_err(|e| ScriptError::Publish {
-                        step: n,
-                        source: e.into(),
-                    })?;
+                let log_id = match op.fields {
+                    Some(Fields::Profile(_)) => publisher.profile_log(festival),
+                    _ => publisher.log_for(festival),
+                }
+                .map_err(|source| ScriptError::Publish { step: n, source })?;
                 publisher
                     .publish(log_id, &op)
                     .map_err(|source| ScriptError::Publish { step: n, source })

@@ -62,7 +62,11 @@ pub fn fork_archive(
             .map_err(crate::festival_dir::DirError::from)?;
         key
     };
-    let model = materialize(&dir.store)?;
+    let logs_dir = dir.logs_dir();
+    // The key's lock is held until logs/ is rewritten: another process
+    // that publishes with this key waits.
+    let mut publisher = Publisher::locked(&mut dir.store, &key, &key_file)?;
+    let model = materialize(publisher.store())?;
     let configured = source.bundle.manifest().site.as_ref().map(|s| s.festival);
     let original = choose_festival(&model, configured).map_err(|e| match e {
         RenderError::NoFestival => ArchiveError::NoFestival,
@@ -76,8 +80,9 @@ pub fn fork_archive(
         resources: BTreeMap::new(),
         counts: (0, 0, 0, 0),
     };
-    let festival = cloner.publish(&mut dir, &key, original, name, source.url())?;
-    write_bundle(&dir.store, &dir.logs_dir())?;
+    let festival = cloner.publish(&mut publisher, original, name, source.url())?;
+    write_bundle(publisher.store(), &logs_dir)?;
+    drop(publisher);
     let day_change = source
         .bundle
         .manifest()
@@ -111,14 +116,12 @@ struct Cloner<'a> {
 impl Cloner<'_> {
     fn publish(
         &mut self,
-        dir: &mut FestivalDir,
-        key: &KeyPair,
+        publisher: &mut Publisher<'_>,
         original: DocumentId,
         name: &str,
         archive_url: Option<&str>,
     ) -> Result<DocumentId, ArchiveError> {
         let model = self.model;
-        let mut publisher = Publisher::new(&mut dir.store, key);
         let log_id = publisher.log_for(None)?;
         // One batch: an operation that breaks its schema's rules (a date
         // shifted past year 9999) stops the fork before anything is stored.

@@ -265,14 +265,16 @@ impl Session {
     }
 
     /// `profile set`: publishes this key's display name and bio. The
-    /// profile goes into the log of the directory's festival, so it travels
-    /// with it, and updates the key's earlier profile there.
+    /// profile goes into the key's log of the directory's festival when
+    /// there is one, so it travels with it, else into the key's profile
+    /// log (see [`crate::publish::Publisher::profile_log`]), and updates
+    /// the key's earlier profile there.
     ///
     /// Errors: [`AuthorError::Invalid`] for an empty or too long name.
     pub fn profile_set(&mut self, name: &str, bio: &str) -> Result<DocumentId, AuthorError> {
         let me = self.public_key()?;
         let festival = self.festival(None).ok();
-        let log_id = self.log_for(festival)?;
+        let log_id = self.profile_log(festival)?;
         let fields = Fields::Profile(ProfileFields {
             display_name: name.to_owned(),
             bio: bio.to_owned(),

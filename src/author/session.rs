@@ -12,7 +12,7 @@ use crate::entry::{DocumentId, KeyPair, OperationId, PublicKey, key_path};
 use crate::festival_dir::FestivalDir;
 use crate::ingest::ingest;
 use crate::operation::{Action, Fields, Operation, SchemaId, decode_operation};
-use crate::publish::{PublishError, Publisher};
+use crate::publish::{KeyLock, PublishError, Publisher};
 
 /// A festival directory with the author key that signs in it.
 pub struct Session {
@@ -20,6 +20,9 @@ pub struct Session {
     pub dir: FestivalDir,
     key: Option<KeyPair>,
     key_path: PathBuf,
+    /// The key's lock, held from opening to dropping the session (with
+    /// the key).
+    lock: Option<KeyLock>,
 }
 
 /// A document's current state, read from the store.
@@ -42,7 +45,11 @@ impl Session {
     /// Opens the festival directory `root` with the key at `key` (default
     /// `root/.pandafest/key`), and brings into the store whatever the
     /// directory's `logs/` bundle holds that the store lacks (a fresh
-    /// clone, or bundle files copied in).
+    /// clone, or bundle files copied in). The session holds the key's lock
+    /// (`<key>.lock`, see [`KeyLock`]) until it is dropped, so what it
+    /// reads stays true until it publishes and rewrites `logs/`: another
+    /// process that signs with the key waits meanwhile. A long-running
+    /// process should open a session per turn.
     ///
     /// Errors: [`AuthorError::NoKey`] if there is no key file,
     /// [`AuthorError::Key`] if it cannot be read, [`AuthorError::Dir`] if
@@ -54,8 +61,14 @@ impl Session {
             return Err(AuthorError::NoKey { path: key_path });
         }
         let key = Some(KeyPair::load(&key_path)?);
+        let lock = Some(KeyLock::acquire(&key_path)?);
         catch_up(&mut dir)?;
-        Ok(Session { dir, key, key_path })
+        Ok(Session {
+            dir,
+            key,
+            key_path,
+            lock,
+        })
     }
 
     /// Opens `root` as [`Session::open`] does, for reading only (`ls`): a
@@ -72,6 +85,7 @@ impl Session {
                     dir,
                     key: None,
                     key_path: path,
+                    lock: None,
                 })
             }
             other => other,
@@ -114,20 +128,17 @@ impl Session {
         log_id: u64,
         operations: &[Operation],
     ) -> Result<Vec<OperationId>, AuthorError> {
-        let ids = {
-            let key = self.key.as_ref().ok_or_else(|| AuthorError::NoKey {
-                path: self.key_path.clone(),
-            })?;
-            let mut publisher = Publisher::new(&mut self.dir.store, key);
-            match publisher.publish_batch(log_id, operations) {
-                Err(PublishError::Invalid { source, .. }) => {
-                    return Err(AuthorError::Invalid(source));
-                }
-                other => other?,
+        let logs_dir = self.dir.logs_dir();
+        let me = self.public_key()?;
+        let mut publisher = self.publisher()?;
+        let ids = match publisher.publish_batch(log_id, operations) {
+            Err(PublishError::Invalid { source, .. }) => {
+                return Err(AuthorError::Invalid(source));
             }
+            other => other?,
         };
-        let changed = BTreeSet::from([(self.public_key()?, log_id)]);
-        update_bundle(&self.dir.store, &self.dir.logs_dir(), &changed)?;
+        let changed = BTreeSet::from([(me, log_id)]);
+        update_bundle(publisher.store(), &logs_dir, &changed)?;
         Ok(ids)
     }
 
@@ -135,13 +146,32 @@ impl Session {
     /// whose first operation is about it, or a new one. `None` asks for a
     /// new log (for a new festival).
     ///
-    /// Errors: [`AuthorError::Store`] if the store cannot be read.
+    /// Errors: [`AuthorError::Publish`] if the store, the key's lock or
+    /// its log record cannot be read.
     pub fn log_for(&mut self, festival: Option<DocumentId>) -> Result<u64, AuthorError> {
-        let key = self.key.as_ref().ok_or_else(|| AuthorError::NoKey {
-            path: self.key_path.clone(),
-        })?;
-        let publisher = Publisher::new(&mut self.dir.store, key);
+        // The key's log record knows the log ids other directories that
+        // use this key gave out.
+        let publisher = self.publisher()?;
         Ok(publisher.log_for(festival)?)
+    }
+
+    /// The log this key writes its profile into: see
+    /// [`Publisher::profile_log`].
+    ///
+    /// Errors: as [`Session::log_for`].
+    pub fn profile_log(&mut self, festival: Option<DocumentId>) -> Result<u64, AuthorError> {
+        let publisher = self.publisher()?;
+        Ok(publisher.profile_log(festival)?)
+    }
+
+    /// A publisher that signs with this session's key under its lock.
+    fn publisher(&mut self) -> Result<Publisher<'_>, AuthorError> {
+        let (Some(key), Some(lock)) = (self.key.as_ref(), self.lock.as_mut()) else {
+            return Err(AuthorError::NoKey {
+                path: self.key_path.clone(),
+            });
+        };
+        Ok(Publisher::with_lock(&mut self.dir.store, key, lock)?)
     }
 
     /// The current state of the document `id` of `schema`.

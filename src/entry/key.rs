@@ -203,6 +203,27 @@ pub fn key_path(dir: &Path) -> PathBuf {
     dir.join(".pandafest").join("key")
 }
 
+/// The lock file beside a key file: `<key path>.lock`. While a publisher
+/// signs with the key, it holds an exclusive lock on this file (see
+/// [`crate::publish::Publisher::locked`]).
+pub fn key_lock_path(key_path: &Path) -> PathBuf {
+    beside(key_path, ".lock")
+}
+
+/// The log record beside a key file: `<key path>.logs`, one line per log
+/// the key signs (log id, festival, highest seq), so that directories
+/// sharing the key never give two festivals one log id.
+pub fn key_logs_path(key_path: &Path) -> PathBuf {
+    beside(key_path, ".logs")
+}
+
+/// `path` with `suffix` appended to its file name.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +253,17 @@ mod tests {
         fs::write(&path, "not a key").unwrap();
         let err = KeyPair::load(&path).err().unwrap();
         assert!(err.to_string().contains("64 hex digits"), "{err}");
+    }
+
+    #[test]
+    fn lock_and_log_record_sit_beside_the_key() {
+        let key = key_path(Path::new("fest"));
+        assert_eq!(key_lock_path(&key), Path::new("fest/.pandafest/key.lock"));
+        assert_eq!(key_logs_path(&key), Path::new("fest/.pandafest/key.logs"));
+        assert_eq!(
+            key_lock_path(Path::new("/keys/ada.key")),
+            Path::new("/keys/ada.key.lock")
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod verify;
 
 pub use decode::{Entry, MAX_ENTRY_SIZE, decode_entry};
 pub use hash::{DocumentId, Hash, OperationId, ParseHashError};
-pub use key::{KeyError, KeyPair, PublicKey, key_path};
+pub use key::{KeyError, KeyPair, PublicKey, key_lock_path, key_logs_path, key_path};
 pub use publish::{LogChain, Previous, sign_next, sign_raw};
 pub use verify::{SIGNATURE_BATCH, verify_signatures};
 

@@ -2,7 +2,9 @@
 //! (created with the schedule's day change), all-day events moved to the
 //! day change, and notes about schedule days.
 
+use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveTime;
 
@@ -11,7 +13,7 @@ use super::schedule::Schedule;
 use super::text::fit;
 use super::time::{format_instant, local_instant};
 use crate::entry::key_path;
-use crate::festival_dir::{CONFIG_FILE, FestivalDir};
+use crate::festival_dir::{CONFIG_FILE, DirError, FestivalDir};
 use crate::operation::{FestivalFields, limits};
 use crate::render::days::schedule_day;
 
@@ -52,22 +54,68 @@ pub(super) fn festival_fields(schedule: &Schedule) -> Option<FestivalFields> {
 
 /// Creates `dir` as a festival directory unless it is one, with the
 /// schedule's day change in `pandafest.toml`. Returns whether it did.
+/// A new directory is made whole beside `dir` and renamed into place, so
+/// another import into the same new directory at the same moment finds
+/// nothing or all of it (its key included), never half; the one that
+/// loses the rename uses the winner's directory.
 pub(super) fn create_dir(dir: &Path, schedule: &Schedule) -> Result<bool, ImportError> {
-    if dir.join(CONFIG_FILE).exists() || key_path(dir).exists() {
+    let is_festival_dir = || dir.join(CONFIG_FILE).exists() || key_path(dir).exists();
+    if is_festival_dir() {
         return Ok(false);
     }
+    let staging = match dir.file_name() {
+        Some(name) if !dir.exists() => {
+            static MADE: AtomicU64 = AtomicU64::new(0);
+            let mut staging = std::ffi::OsString::from(".");
+            staging.push(name);
+            staging.push(format!(
+                ".new-{}-{}",
+                std::process::id(),
+                MADE.fetch_add(1, Ordering::Relaxed)
+            ));
+            dir.with_file_name(staging)
+        }
+        // An existing directory: `init` refuses it unless it is empty.
+        _ => dir.to_owned(),
+    };
+    let made = make_dir(&staging, schedule);
+    if staging == dir {
+        return made.map(|()| true);
+    }
+    let placed = made.and_then(|()| {
+        fs::rename(&staging, dir).map_err(|source| {
+            ImportError::Dir(DirError::Io {
+                path: dir.to_owned(),
+                source,
+            })
+        })
+    });
+    match placed {
+        Ok(()) => Ok(true),
+        Err(error) => {
+            let _ = fs::remove_dir_all(&staging);
+            match is_festival_dir() {
+                true => Ok(false),
+                false => Err(error),
+            }
+        }
+    }
+}
+
+/// Makes `dir` a new festival directory with the schedule's day change.
+fn make_dir(dir: &Path, schedule: &Schedule) -> Result<(), ImportError> {
     FestivalDir::init(dir)?;
     if let Some(day_change) = schedule.day_change {
         let path = dir.join(CONFIG_FILE);
-        let io = |source| crate::festival_dir::DirError::Io {
+        let io = |source| DirError::Io {
             path: path.clone(),
             source,
         };
-        let config = std::fs::read_to_string(&path).map_err(io)?;
+        let config = fs::read_to_string(&path).map_err(io)?;
         let line = format!("day_change = \"{}\"", day_change.format("%H:%M"));
-        std::fs::write(&path, config.replace("day_change = \"04:00\"", &line)).map_err(io)?;
+        fs::write(&path, config.replace("day_change = \"04:00\"", &line)).map_err(io)?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Notes about schedule days: events the day change puts on another day

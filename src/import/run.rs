@@ -18,7 +18,7 @@ use super::{ImportError, parse_schedule};
 use crate::bundle::write_bundle;
 use crate::entry::{DocumentId, KeyPair, key_path};
 use crate::festival_dir::FestivalDir;
-use crate::publish::Publisher;
+use crate::publish::{KeyLock, Publisher};
 use crate::render::days::schedule_day;
 
 /// What to import, from where, into where.
@@ -153,23 +153,28 @@ pub fn import_schedule(
 
     let created_dir = create_dir(&options.into, &schedule)?;
     let mut dir = FestivalDir::open(&options.into)?;
-    // logs/ is the portable record: what earlier imports published may
-    // only be there (a fresh clone), and it is rewritten below.
-    let mut decoded = crate::ingest::DecodedOperations::new();
-    let logs = dir.ingest_logs_keeping(progress("verifying"), &mut decoded)?;
     let key_file = options
         .key
         .clone()
         .unwrap_or_else(|| key_path(&options.into));
     let key = KeyPair::load(&key_file)?;
+    // The key's lock is held from before reading logs/ and what the key
+    // published until logs/ is rewritten: another process with this key
+    // (into this directory or another) waits, then sees this import.
+    let mut lock = KeyLock::acquire(&key_file)?;
+    // logs/ is the portable record: what earlier imports published may
+    // only be there (a fresh clone), and it is rewritten below.
+    let mut decoded = crate::ingest::DecodedOperations::new();
+    let logs = dir.ingest_logs_keeping(progress("verifying"), &mut decoded)?;
     let day_change = dir.config.day_change(&dir.config_path())?;
     let mut schedule = schedule;
     move_all_day_events(&mut schedule, day_change);
     let festival = festival_fields(&schedule).expect("events or a start, checked above");
-    let existing = scan(&dir.store, key.public_key())?;
-    let model = crate::materialize::materialize_with(&dir.store, decoded)?;
+    let logs_dir = dir.logs_dir();
 
-    let mut publisher = Publisher::new(&mut dir.store, &key);
+    let mut publisher = Publisher::with_lock(&mut dir.store, &key, &mut lock)?;
+    let existing = scan(publisher.store(), key.public_key())?;
+    let model = crate::materialize::materialize_with(publisher.store(), decoded)?;
     let log_id = publisher.log_for(existing.festival(&schedule.key).map(|f| f.id))?;
     let mut batch = publisher.batch(log_id)?;
     let outcome = apply(&mut batch, &schedule, festival, &existing, &model)?;
@@ -178,9 +183,11 @@ pub fn import_schedule(
     bar.set_length(operations as u64);
     batch.commit(|done| bar.set_position(done))?;
     bar.finish_and_clear();
-    if operations > 0 || !dir.logs_dir().join("manifest.json").exists() {
-        write_bundle(&dir.store, &dir.logs_dir())?;
+    if operations > 0 || !logs_dir.join("manifest.json").exists() {
+        write_bundle(publisher.store(), &logs_dir)?;
     }
+    drop(publisher);
+    drop(lock);
 
     let mut notes = schedule.notes.clone();
     if !logs.is_clean() {

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::entry::{Entry, EntryError, Hash, OperationId, decode_entry, verify_signatures};
 use crate::operation::{Operation, OperationError, decode_operation};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Tx};
 
 /// How many entries are decoded and verified at a time, while the chunk
 /// before is stored.
@@ -155,18 +155,13 @@ where
                     while let Some(prepared) = next.take() {
                         stored += prepared.items;
                         done += prepared.items as u64;
-                        for item in prepared.entries {
-                            match item {
-                                Checked::Verified(item) => check::store_verified(
-                                    tx,
-                                    &mut cursors,
-                                    *item,
-                                    &mut report,
-                                    decoded.as_deref_mut(),
-                                )?,
-                                Checked::Rejected(rejection) => report.rejected.push(rejection),
-                            }
-                        }
+                        store_prepared(
+                            tx,
+                            &mut cursors,
+                            prepared,
+                            &mut report,
+                            decoded.as_deref_mut(),
+                        )?;
                         progress(done);
                         if stored < BATCH {
                             next = receiver.try_recv().ok();
@@ -187,6 +182,67 @@ where
         "ingest done"
     );
     Ok(report)
+}
+
+/// Ingests `entries` inside the caller's write transaction `tx`: the
+/// same checks as [`ingest`], with nothing committed here. The publisher
+/// uses it to read a log's head, sign the next entries and store them
+/// under one write lock (see [`crate::publish`]). Entries are decoded and
+/// verified in chunks of 1024 on all threads while the chunk before is
+/// stored. `progress` is called after each chunk with the number of
+/// entries done.
+///
+/// Errors: only [`StoreError`] (SQLite failing); what is wrong with an
+/// entry is in the report. The caller decides whether to commit.
+pub fn ingest_within(
+    tx: &Tx<'_>,
+    entries: Vec<RawEntry>,
+    mut progress: impl FnMut(u64),
+) -> Result<IngestReport, StoreError> {
+    let mut report = IngestReport::default();
+    let mut cursors = check::Cursors::default();
+    cursors.begin(tx)?;
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
+        scope.spawn(move || {
+            let mut entries = entries.into_iter();
+            loop {
+                let chunk: Vec<RawEntry> = entries.by_ref().take(CHUNK).collect();
+                if chunk.is_empty() || sender.send(prepare(chunk, Vec::new())).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut done = 0u64;
+        for prepared in receiver {
+            done += prepared.items as u64;
+            store_prepared(tx, &mut cursors, prepared, &mut report, None)?;
+            progress(done);
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    cursors.flush(tx)?;
+    check::resolve_pending(tx, &mut report)?;
+    Ok(report)
+}
+
+/// Checks and stores the entries of a prepared chunk in `tx`.
+fn store_prepared(
+    tx: &Tx<'_>,
+    cursors: &mut check::Cursors,
+    prepared: Prepared,
+    report: &mut IngestReport,
+    mut decoded: Option<&mut DecodedOperations>,
+) -> Result<(), StoreError> {
+    for item in prepared.entries {
+        match item {
+            Checked::Verified(item) => {
+                check::store_verified(tx, cursors, *item, report, decoded.as_deref_mut())?
+            }
+            Checked::Rejected(rejection) => report.rejected.push(rejection),
+        }
+    }
+    Ok(())
 }
 
 /// Up to [`CHUNK`] entries as read from the source, with what the source

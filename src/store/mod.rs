@@ -130,11 +130,20 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let path = self.path.clone();
-        let sqlite = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let tx = self.begin_write()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Opens a write transaction (`BEGIN IMMEDIATE`, waiting up to the busy
+    /// timeout for another writer) that the caller keeps across several
+    /// steps: the publisher reads a log's head, signs and ingests in one.
+    /// [`Tx::commit`] stores what it wrote; dropping it stores nothing.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails, or another writer holds the
+    /// store's write lock for longer than the busy timeout (10 s).
+    pub fn begin_write(&mut self) -> Result<Tx<'_>, StoreError> {
         // IMMEDIATE: the write lock is taken (waiting up to the busy
         // timeout) before the first read. A deferred transaction that read
         // first would fail at once, not wait, if another connection
@@ -142,14 +151,14 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sqlite)?;
-        let tx = Tx {
+            .map_err(|source| StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(Tx {
             tx,
-            path: path.clone(),
-        };
-        let out = f(&tx)?;
-        tx.tx.commit().map_err(sqlite)?;
-        Ok(out)
+            path: self.path.clone(),
+        })
     }
 
     /// Copies the write-ahead log into the database file and empties it
@@ -177,6 +186,18 @@ impl Store {
 pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
     path: PathBuf,
+}
+
+impl Tx<'_> {
+    /// Commits the transaction: everything written in it is stored.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails (then nothing is stored).
+    pub fn commit(self) -> Result<(), StoreError> {
+        let path = self.path;
+        self.tx
+            .commit()
+            .map_err(|source| StoreError::Sqlite { path, source })
+    }
 }
 
 /// Read access to the store.
