@@ -1,26 +1,56 @@
-//! The authorization rules:
+//! The authorization rules (`docs/authorization.md` says them in full):
 //!
-//! - only the resource owner's authorization counts;
-//! - per (event version, resource), the owner's latest decision wins;
-//! - a confirmation of an older event version still holds while the event's
-//!   timeframe is unchanged, and lapses once it changes;
-//! - a confirmation whose timeframe overlaps an earlier effective
-//!   confirmation of the same resource ("earlier" in the owner's log) is a
-//!   conflict and not effective.
+//! - only the resource owner's decisions count, and they are ordered by
+//!   their position (log id, seq num) in the owner's logs;
+//! - a decision applies to the event version it names, and only if that
+//!   version requests the resource;
+//! - it carries over to later versions while every version in between keeps
+//!   the timeframe and the request; once either changes it has lapsed for
+//!   good, and only a new decision counts again;
+//! - of the decisions that apply to the current version, the latest wins;
+//! - a confirmation takes its place in "first come" order from the first
+//!   confirmation after the last denial that applies (re-confirming or
+//!   editing the note does not move it), and one whose timeframe overlaps an
+//!   earlier effective confirmation of the same resource is a conflict and
+//!   not effective.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::documents::Documents;
-use super::model::{Booking, Event, Model, RequestState, Resource};
+use super::documents::{Documents, EventVersion};
+use super::model::{Booking, Model, RequestState};
 use crate::entry::{DocumentId, OperationId};
-use crate::operation::{Decision, Policy};
+use crate::operation::Decision;
 
+/// Where an operation sits in its author's logs: (log id, seq num). All
+/// decisions on one resource are by its owner, so this orders them.
 type Position = (u64, u64);
 
-/// A confirmation that may take effect: where the deciding operation sits,
-/// the event, and its start and end.
+/// One decision of the owner on one version of an event's request.
+struct Decided {
+    position: Position,
+    version: OperationId,
+    decision: Decision,
+    note: String,
+}
+
+/// Where the decisions on one request leave it.
+enum Outcome {
+    /// No decision applies, and none has lapsed (or the latest lapsed one
+    /// was a denial).
+    Pending,
+    /// No decision applies, and the latest lapsed one was a confirmation.
+    Lapsed,
+    /// The latest decision that applies is a denial.
+    Denied { note: String },
+    /// The latest decision that applies is a confirmation; the streak of
+    /// confirmations it belongs to began at `since`.
+    Confirmed { since: Position, note: String },
+}
+
+/// A confirmation that may take effect: where its streak began, the event,
+/// and its start and end.
 type Confirmation = (
     Position,
     DocumentId,
@@ -31,9 +61,58 @@ type Confirmation = (
 /// Applies the rules to every request of every live event, and fills in the
 /// resources' bookings.
 pub(super) fn apply(documents: &Documents, model: &mut Model) {
-    // Looked up only, never walked: a hash map.
-    let mut decisions: HashMap<(OperationId, DocumentId), (Position, Decision, String)> =
-        HashMap::new();
+    let decisions = owners_decisions(documents, model);
+    let mut confirmations: BTreeMap<DocumentId, Vec<Confirmation>> = BTreeMap::new();
+    for event in model.events.values_mut().filter(|e| !e.version.deleted) {
+        let Some(versions) = documents.event_versions.get(&event.id) else {
+            continue;
+        };
+        for request in &mut event.requests {
+            if !model.resources.contains_key(&request.resource) {
+                request.note = Some("the resource is unknown or deleted".into());
+                continue;
+            }
+            let decided = decisions
+                .get(&(event.id, request.resource))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let (state, note) = match outcome(versions, request.resource, decided) {
+                Outcome::Pending => (RequestState::Pending, None),
+                Outcome::Lapsed => (RequestState::Lapsed, None),
+                Outcome::Denied { note } => (RequestState::Denied, Some(note)),
+                Outcome::Confirmed { since, note } => {
+                    confirmations.entry(request.resource).or_default().push((
+                        since,
+                        event.id,
+                        event.start,
+                        event.end,
+                    ));
+                    (RequestState::Confirmed, Some(note))
+                }
+            };
+            request.state = state;
+            request.note = note.filter(|n| !n.is_empty());
+        }
+    }
+    mark_conflicts(confirmations, model);
+    fill_bookings(model);
+}
+
+/// The owner's decisions on each (event, resource), in position order.
+/// Decisions by anyone else, on a version the event does not have, or on a
+/// version that does not request the resource are left out with a note.
+/// Looked up only, never walked: a hash map.
+fn owners_decisions(
+    documents: &Documents,
+    model: &mut Model,
+) -> HashMap<(DocumentId, DocumentId), Vec<Decided>> {
+    // Every event version by its id, with its event.
+    let versions: HashMap<OperationId, (DocumentId, &EventVersion)> = documents
+        .event_versions
+        .iter()
+        .flat_map(|(event, versions)| versions.iter().map(move |v| (v.id, (*event, v))))
+        .collect();
+    let mut decisions: HashMap<(DocumentId, DocumentId), Vec<Decided>> = HashMap::new();
     for (author, position, auth) in &documents.authorizations {
         let Some(resource) = model.resources.get(&auth.resource) else {
             model.notes.push(format!(
@@ -49,59 +128,95 @@ pub(super) fn apply(documents: &Documents, model: &mut Model) {
             ));
             continue;
         }
-        let key = (auth.event_version, auth.resource);
-        if decisions.get(&key).is_none_or(|(at, _, _)| at < position) {
-            decisions.insert(key, (*position, auth.decision, auth.note.clone()));
-        }
-    }
-
-    let mut confirmations: BTreeMap<DocumentId, Vec<Confirmation>> = BTreeMap::new();
-    for event in model.events.values_mut().filter(|e| !e.version.deleted) {
-        let Some(versions) = documents.event_versions.get(&event.id) else {
-            continue;
-        };
-        let now = (event.start, event.end);
-        for request in &mut event.requests {
-            if !model.resources.contains_key(&request.resource) {
-                request.note = Some("the resource is unknown or deleted".into());
-                continue;
-            }
-            let mut same_time: Option<&(Position, Decision, String)> = None;
-            let mut lapsed = false;
-            for (version, timeframe) in versions {
-                let Some(decision) = decisions.get(&(*version, request.resource)) else {
+        // Only a live event's decisions are looked at, so only theirs get
+        // notes.
+        if model
+            .events
+            .get(&auth.event)
+            .is_some_and(|e| !e.version.deleted)
+        {
+            match versions
+                .get(&auth.event_version)
+                .filter(|(event, _)| *event == auth.event)
+            {
+                None => {
+                    model.notes.push(format!(
+                        "authorization of event {} ignored: {} is not a version of it",
+                        auth.event, auth.event_version
+                    ));
                     continue;
-                };
-                if *timeframe == now {
-                    if same_time.is_none_or(|d| d.0 < decision.0) {
-                        same_time = Some(decision);
-                    }
-                } else if decision.1 == Decision::Confirmed {
-                    lapsed = true;
                 }
+                Some((_, version)) if !version.resources.contains(&auth.resource) => {
+                    model.notes.push(format!(
+                        "authorization of event {} ignored: its version {} does not request resource {}",
+                        auth.event, auth.event_version, auth.resource
+                    ));
+                    continue;
+                }
+                Some(_) => {}
             }
-            match same_time {
-                Some((position, decision, note)) => {
-                    request.note = Some(note.clone()).filter(|n| !n.is_empty());
-                    request.state = match decision {
-                        Decision::Confirmed => {
-                            confirmations.entry(request.resource).or_default().push((
-                                *position,
-                                event.id,
-                                event.start,
-                                event.end,
-                            ));
-                            RequestState::Confirmed
-                        }
-                        Decision::Denied => RequestState::Denied,
-                    };
-                }
-                None if lapsed => request.state = RequestState::Lapsed,
-                None => request.state = RequestState::Pending,
+        }
+        decisions
+            .entry((auth.event, auth.resource))
+            .or_default()
+            .push(Decided {
+                position: *position,
+                version: auth.event_version,
+                decision: auth.decision,
+                note: auth.note.clone(),
+            });
+    }
+    for list in decisions.values_mut() {
+        list.sort_by_key(|d| d.position);
+    }
+    decisions
+}
+
+/// The state of the current (last) version's request of `resource`, given
+/// the event's `versions` in log order and the owner's decisions on that
+/// request in position order (each on a version that requests it).
+fn outcome(versions: &[EventVersion], resource: DocumentId, decided: &[Decided]) -> Outcome {
+    let Some(current) = versions.last() else {
+        return Outcome::Pending;
+    };
+    // The versions a decision carries over from: back from the current one
+    // while each keeps the timeframe and the request.
+    let mut first = versions.len() - 1;
+    while first > 0
+        && versions[first - 1].timeframe == current.timeframe
+        && versions[first - 1].resources.contains(&resource)
+    {
+        first -= 1;
+    }
+    let carried: HashSet<OperationId> = versions[first..].iter().map(|v| v.id).collect();
+    let (applying, lapsed): (Vec<&Decided>, Vec<&Decided>) =
+        decided.iter().partition(|d| carried.contains(&d.version));
+    let Some(latest) = applying.last() else {
+        return match lapsed.last() {
+            Some(d) if d.decision == Decision::Confirmed => Outcome::Lapsed,
+            _ => Outcome::Pending,
+        };
+    };
+    match latest.decision {
+        Decision::Denied => Outcome::Denied {
+            note: latest.note.clone(),
+        },
+        Decision::Confirmed => {
+            let streak = applying
+                .iter()
+                .rposition(|d| d.decision == Decision::Denied)
+                .map_or(0, |denied| denied + 1);
+            Outcome::Confirmed {
+                since: applying[streak].position,
+                note: latest.note.clone(),
             }
         }
     }
+}
 
+/// Per resource, takes the confirmations in "first come" order and marks
+/// each one that overlaps an earlier effective one as a conflict.
+fn mark_conflicts(confirmations: BTreeMap<DocumentId, Vec<Confirmation>>, model: &mut Model) {
     for (resource, mut list) in confirmations {
         list.sort();
         // The effective confirmations never overlap, so by start they also
@@ -128,7 +243,11 @@ pub(super) fn apply(documents: &Documents, model: &mut Model) {
             }
         }
     }
+}
 
+/// Lists each live event's requests under their resources, by event start
+/// then id.
+fn fill_bookings(model: &mut Model) {
     let mut bookings: BTreeMap<DocumentId, Vec<(DateTime<FixedOffset>, Booking)>> = BTreeMap::new();
     for event in model.events.values().filter(|e| !e.version.deleted) {
         for request in &event.requests {
@@ -146,52 +265,5 @@ pub(super) fn apply(documents: &Documents, model: &mut Model) {
             list.sort_by_key(|(start, b)| (*start, b.event));
             resource.bookings = list.into_iter().map(|(_, b)| b).collect();
         }
-    }
-}
-
-/// How a resource owner's node answers a new request: the pluggable side of
-/// [`Policy`].
-pub trait AuthorizationPolicy {
-    /// The decision to publish for `event`'s request of `resource`, or
-    /// `None` to leave it to the owner. `model` is the current state.
-    fn decide(&self, model: &Model, resource: &Resource, event: &Event) -> Option<Decision>;
-}
-
-/// Confirms a request if no effective confirmation of the resource overlaps
-/// the event, and denies it otherwise.
-struct FirstComeFirstServed;
-
-/// Leaves every request to the owner.
-struct Manual;
-
-impl AuthorizationPolicy for FirstComeFirstServed {
-    fn decide(&self, model: &Model, resource: &Resource, event: &Event) -> Option<Decision> {
-        let taken = resource.bookings.iter().any(|booking| {
-            booking.event != event.id
-                && booking.state == RequestState::Confirmed
-                && model
-                    .events
-                    .get(&booking.event)
-                    .is_some_and(|other| other.start < event.end && event.start < other.end)
-        });
-        Some(if taken {
-            Decision::Denied
-        } else {
-            Decision::Confirmed
-        })
-    }
-}
-
-impl AuthorizationPolicy for Manual {
-    fn decide(&self, _: &Model, _: &Resource, _: &Event) -> Option<Decision> {
-        None
-    }
-}
-
-/// The behaviour of a resource's policy.
-pub fn policy_for(policy: Policy) -> &'static dyn AuthorizationPolicy {
-    match policy {
-        Policy::FirstComeFirstServed => &FirstComeFirstServed,
-        Policy::Manual => &Manual,
     }
 }

@@ -23,14 +23,30 @@ pub(super) struct Step {
 /// An event version's start and end.
 pub(super) type Timeframe = (DateTime<FixedOffset>, DateTime<FixedOffset>);
 
+/// One version of an event: what the authorization rules look at.
+pub(super) struct EventVersion {
+    /// The operation id of the version.
+    pub id: OperationId,
+    /// Its start and end.
+    pub timeframe: Timeframe,
+    /// The resources it requests.
+    pub resources: Vec<DocumentId>,
+}
+
+/// One decision of an authorization document: its author, the position of
+/// the operation that made it, and what it says.
+pub(super) type AuthorizationStep = (PublicKey, (u64, u64), AuthorizationFields);
+
 /// What the authorization rules need besides the model.
 pub(super) struct Documents {
-    /// Each event's versions: operation id -> timeframe. Looked up by
-    /// event only, so a hash map.
-    pub event_versions: HashMap<DocumentId, BTreeMap<OperationId, Timeframe>>,
-    /// The current view of each live authorization, with the position of the
-    /// operation that made it and its author.
-    pub authorizations: Vec<(PublicKey, (u64, u64), AuthorizationFields)>,
+    /// Each event's versions (operations with fields), in log order. Looked
+    /// up by event only, so a hash map.
+    pub event_versions: HashMap<DocumentId, Vec<EventVersion>>,
+    /// The decisions of each live authorization document: every operation
+    /// of it, in log order, since it last named another event or resource
+    /// (an update that only edits the note or the decision is a decision
+    /// of its own; one that names another request withdraws the earlier).
+    pub authorizations: Vec<AuthorizationStep>,
 }
 
 fn time(text: &str) -> DateTime<FixedOffset> {
@@ -104,10 +120,14 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
         };
         let fields_at = steps[at].position;
         // An event's versions, read before its current fields move out.
-        let versions: BTreeMap<OperationId, Timeframe> = steps
+        let versions: Vec<EventVersion> = steps
             .iter()
             .filter_map(|s| match &s.operation.fields {
-                Some(Fields::Event(v)) => Some((s.id, (time(&v.start), time(&v.end)))),
+                Some(Fields::Event(v)) => Some(EventVersion {
+                    id: s.id,
+                    timeframe: (time(&v.start), time(&v.end)),
+                    resources: v.resources.clone(),
+                }),
                 _ => None,
             })
             .collect();
@@ -194,9 +214,21 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                 );
             }
             Fields::Authorization(f) => {
-                if !version.deleted {
-                    documents.authorizations.push((author, fields_at, f));
+                if version.deleted {
+                    continue;
                 }
+                let earlier: Vec<AuthorizationStep> = steps[..at]
+                    .iter()
+                    .rev()
+                    .filter_map(|s| match &s.operation.fields {
+                        Some(Fields::Authorization(g)) => Some((s, g)),
+                        _ => None,
+                    })
+                    .take_while(|(_, g)| g.event == f.event && g.resource == f.resource)
+                    .map(|(s, g)| (author, s.position, g.clone()))
+                    .collect();
+                documents.authorizations.extend(earlier.into_iter().rev());
+                documents.authorizations.push((author, fields_at, f));
             }
         }
     }

@@ -4,10 +4,14 @@
 mod authorization;
 mod documents;
 mod model;
+mod policy;
 
-pub use authorization::{AuthorizationPolicy, policy_for};
 pub use model::{
     Booking, Event, Festival, ForkedLog, Model, Person, Request, RequestState, Resource, Version,
+};
+pub use policy::{
+    AuthorizationPolicy, AwaitingRequest, PolicyDecision, PolicyRequest, awaiting_decision,
+    overlapping_confirmed, policy_for,
 };
 
 use crate::ingest::DecodedOperations;
@@ -108,5 +112,9 @@ fn forked_logs(reader: &Reader<'_>) -> Result<Vec<ForkedLog>, StoreError> {
         .collect())
 }
 
+#[cfg(test)]
+mod decision_tests;
+#[cfg(test)]
+mod policy_tests;
 #[cfg(test)]
 mod tests;

@@ -231,9 +231,11 @@ pub struct Request {
 pub enum RequestState {
     /// The owner confirmed it, and no earlier confirmation overlaps it.
     Confirmed,
-    /// The owner has not decided on this event version.
+    /// No decision of the owner applies to this event version (none on it,
+    /// nor on an earlier version it carries over from), and no confirmation
+    /// has lapsed.
     Pending,
-    /// The owner denied it.
+    /// The owner's latest decision that applies denies it.
     Denied,
     /// The owner confirmed it, but an earlier confirmation of the same
     /// resource overlaps its timeframe; it is not effective.
@@ -241,8 +243,9 @@ pub enum RequestState {
         /// The event that holds the resource.
         with: DocumentId,
     },
-    /// The owner confirmed an older version of the event, and the event's
-    /// time has changed since.
+    /// The owner confirmed an older version of the event, and since then a
+    /// version changed the timeframe or dropped the request; no decision
+    /// applies to the current version. Only a new decision counts again.
     Lapsed,
 }
 

@@ -2,7 +2,7 @@ use super::*;
 use crate::script::run_script;
 use crate::store::Store;
 
-const PEOPLE: &str = r#"
+pub(super) const PEOPLE: &str = r#"
 [[op]]
 do = "profile"
 person = "ada"
@@ -58,13 +58,13 @@ end = "2027-07-16T11:00:00+02:00"
 resources = ["boathouse", "kayak"]
 "#;
 
-fn model_of(steps: &str) -> (Model, crate::script::ScriptOutcome) {
+pub(super) fn model_of(steps: &str) -> (Model, crate::script::ScriptOutcome) {
     let mut store = Store::in_memory().unwrap();
     let outcome = run_script(&mut store, &format!("{PEOPLE}{steps}")).unwrap();
     (materialize(&store).unwrap(), outcome)
 }
 
-fn state(
+pub(super) fn state(
     model: &Model,
     outcome: &crate::script::ScriptOutcome,
     event: &str,
@@ -277,23 +277,6 @@ event = "rowing"
         model.resources[&outcome.documents["boathouse"]]
             .bookings
             .is_empty()
-    );
-}
-
-#[test]
-fn first_come_first_served_policy_confirms_free_resources() {
-    let (model, outcome) = model_of("");
-    let kayak = &model.resources[&outcome.documents["kayak"]];
-    let rowing = &model.events[&outcome.documents["rowing"]];
-    let policy = policy_for(kayak.policy);
-    assert_eq!(
-        policy.decide(&model, kayak, rowing),
-        Some(crate::operation::Decision::Confirmed)
-    );
-    let boathouse = &model.resources[&outcome.documents["boathouse"]];
-    assert_eq!(
-        policy_for(boathouse.policy).decide(&model, boathouse, rowing),
-        None
     );
 }
 
