@@ -9,7 +9,9 @@ use chrono_tz::Tz;
 use super::AuthorError;
 use super::session::Session;
 use crate::entry::{DocumentId, OperationId, PublicKey};
-use crate::materialize::{Booking, Event, Model, RequestState, Resource, materialize, policy_for};
+use crate::materialize::{
+    Booking, Event, Model, PolicyRequest, RequestState, Resource, materialize, policy_for,
+};
 use crate::operation::{AuthorizationFields, Decision, Fields, Operation, Policy, SchemaId};
 use crate::render::days::format_span;
 
@@ -319,16 +321,11 @@ impl Session {
                 continue;
             };
             debug_assert_eq!(resource.owner, me);
-            let Some(decision) = policy_for(resource.policy).decide(&model, resource, event) else {
+            let request = PolicyRequest::new(&model, resource, event);
+            let Some(decided) = policy_for(resource.policy).decide(&request) else {
                 continue;
             };
-            let note = match decision {
-                Decision::Confirmed => String::new(),
-                Decision::Denied => overlapping(&model, resource, event)
-                    .first()
-                    .map(|holder| format!("held by `{}` ({})", holder.title, holder.id))
-                    .unwrap_or_default(),
-            };
+            let (decision, note) = (decided.decision, decided.note);
             planned.push(Planned {
                 festival: resource.festival,
                 event: event.id,
