@@ -210,7 +210,7 @@ impl Batch<'_, '_> {
             ids.push(id);
             raw.push(Ok(RawEntry {
                 entry,
-                payload,
+                payload: Some(payload),
                 origin: format!("local publish, batch item {n}"),
             }));
         }

@@ -342,7 +342,7 @@ fn updates_across_logs_are_refused_and_their_followers_wait() {
         ids.push(entry.hash);
         raw.push(Ok(RawEntry {
             entry: entry.bytes,
-            payload,
+            payload: Some(payload),
             origin: format!("log {log_id}"),
         }));
     }
@@ -383,7 +383,7 @@ fn author_key_off_the_curve() {
     bytes[1..33].copy_from_slice(&off_curve.0);
     let raw = RawEntry {
         entry: bytes,
-        payload: b"x".to_vec(),
+        payload: Some(b"x".to_vec()),
         origin: "a crafted entry".into(),
     };
     let mut store = Store::in_memory().unwrap();

@@ -9,8 +9,12 @@
 //! around it are kept.
 
 mod check;
+mod cursor;
+mod fork;
+mod held;
 mod report;
 
+pub use held::{HELD_IN_ALL, HELD_PER_LOG, Held};
 pub use report::{IngestReport, Position, Reason, Rejection, Waiting};
 
 use std::collections::HashMap;
@@ -38,8 +42,10 @@ pub const BATCH: usize = 8 * CHUNK;
 pub struct RawEntry {
     /// The encoded Bamboo entry.
     pub entry: Vec<u8>,
-    /// The payload (an encoded operation).
-    pub payload: Vec<u8>,
+    /// The payload (an encoded operation); `None` for an entry that comes
+    /// without one, as each entry of a fork proof does: it is evidence of a
+    /// fork, but cannot join its log.
+    pub payload: Option<Vec<u8>>,
     /// Where it came from, for reports: e.g. `logs/<author>/0.bamboo record 3`.
     pub origin: String,
 }
@@ -56,9 +62,9 @@ pub type DecodedOperations = HashMap<OperationId, Box<Operation>>;
 /// operation decoded.
 pub(crate) struct Verified {
     pub entry: Entry,
-    pub payload: Vec<u8>,
-    /// Whether the payload's BLAKE3 hash is the entry's payload hash
-    /// (worked out with the signature, on all threads).
+    pub payload: Option<Vec<u8>>,
+    /// Whether the payload, if any, has the entry's payload hash (worked
+    /// out with the signature, on all threads).
     pub payload_hash_ok: bool,
     pub origin: String,
     pub operation: Result<Operation, OperationError>,
@@ -103,7 +109,7 @@ where
     S::IntoIter: Send,
 {
     let mut report = IngestReport::default();
-    let mut cursors = check::Cursors::default();
+    let mut cursors = cursor::Cursors::default();
     let mut source = source.into_iter();
     std::thread::scope(|scope| {
         // Three stages on their own threads: reading the source, preparing
@@ -179,6 +185,8 @@ where
         };
         consume()
     })?;
+    report.forks = std::mem::take(&mut cursors.shared.found).into_values().collect();
+    report.held = held::held_report(&store.read())?;
     tracing::debug!(
         ingested = report.ingested,
         duplicates = report.duplicates,
@@ -259,9 +267,17 @@ fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
                     reason,
                 });
             }
-            let operation = decode_operation(&payload);
+            let operation = match &payload {
+                Some(payload) => decode_operation(payload),
+                // Never stored: an entry without its payload is only held.
+                None => Err(OperationError::Malformed(
+                    "the entry came without its payload".into(),
+                )),
+            };
             Checked::Verified(Box::new(Verified {
-                payload_hash_ok: Hash::of(&payload) == entry.payload_hash,
+                payload_hash_ok: payload
+                    .as_ref()
+                    .is_none_or(|p| Hash::of(p) == entry.payload_hash),
                 entry,
                 payload,
                 origin,
@@ -275,6 +291,9 @@ fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
         entries: out,
     }
 }
+
+#[cfg(test)]
+mod fork_tests;
 
 #[cfg(test)]
 mod tests {
@@ -301,7 +320,7 @@ mod tests {
                 let entry = chain.append(&payload).unwrap();
                 RawEntry {
                     entry: entry.bytes,
-                    payload,
+                    payload: Some(payload),
                     origin: format!("entry {}", n + 1),
                 }
             })
@@ -351,7 +370,7 @@ mod tests {
             let source: Vec<RawEntry> = (0..6 * CHUNK)
                 .map(|n| RawEntry {
                     entry: vec![0; 8],
-                    payload: Vec::new(),
+                    payload: Some(Vec::new()),
                     origin: format!("entry {n}"),
                 })
                 .collect();
