@@ -66,10 +66,7 @@ fn tampered_signature() {
     );
     assert_line(
         &text,
-        &format!(
-            "author {} log 0 seq 3: missing backlink: seq 2 of this log is not stored",
-            ada()
-        ),
+        &format!("held: author {} log 0 seq 3: waits for seq 2", ada()),
     );
     assert_eq!(report.ingested, 2, "seq 1 and the bystander stay");
 }
@@ -111,17 +108,26 @@ fn non_canonical_entry_encoding() {
     );
 }
 
+/// An entry whose backlink is missing is not rejected: it is held until
+/// the entry before it comes, and does not count meanwhile.
 #[test]
-fn missing_backlink() {
-    let (report, text, _) = run("missing-backlink");
+fn missing_backlink_holds_the_entry() {
+    let (report, text, model) = run("missing-backlink");
     assert_line(
         &text,
-        &format!(
-            "author {} log 0 seq 3: missing backlink: seq 2 of this log is not stored",
-            ada()
-        ),
+        &format!("held: author {} log 0 seq 3: waits for seq 2", ada()),
     );
+    assert_line(&text, "rejected 0, forks 0, held 1");
     assert_eq!(report.ingested, 2);
+    let ada_key = KeyPair::from_name("ada").public_key();
+    assert_eq!(
+        model
+            .people
+            .get(&ada_key)
+            .and_then(|p| p.display_name.as_deref()),
+        None,
+        "seq 3's profile waits with its entry"
+    );
 }
 
 #[test]

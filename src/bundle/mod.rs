@@ -28,7 +28,9 @@ pub use manifest::{
     BUNDLE_FORMAT, BUNDLE_FORMAT_2, LogFile, LogPart, Manifest, PartFile, PartKind, SiteRecord,
 };
 pub use read::{BundleLocation, BundleReader, MAX_MANIFEST_SIZE};
-pub use write::{write_bundle, write_log_files, write_manifest, write_site_bundle};
+pub use write::{
+    log_file_prefix, write_bundle, write_log_files, write_manifest, write_site_bundle,
+};
 
 use std::path::PathBuf;
 

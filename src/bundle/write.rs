@@ -77,6 +77,39 @@ pub fn write_log_files(store: &Store, dir: &Path) -> Result<Vec<LogFile>, Bundle
     Ok(logs)
 }
 
+/// The size and BLAKE3 (64 hex digits) that the file of the first `records`
+/// entries of a stored log would have, as [`write_log_files`] writes it:
+/// an import skips a log whose file in the source is this.
+///
+/// Errors: [`BundleError::Store`] if the store fails.
+pub fn log_file_prefix(
+    store: &Store,
+    author: &PublicKey,
+    log_id: u64,
+    records: u64,
+) -> Result<(u64, String), BundleError> {
+    let mut hasher = blake3::Hasher::new();
+    let mut size = 0u64;
+    let mut left = records;
+    let enough = || std::io::Error::other("enough records");
+    // Stopping early comes back as an error of the callback: not a failure.
+    let _ = store
+        .read()
+        .for_each_entry(author, log_id, |entry, payload| {
+            if left == 0 {
+                return Err(enough());
+            }
+            left -= 1;
+            for part in [entry, payload] {
+                hasher.update(&(part.len() as u32).to_be_bytes());
+                hasher.update(part);
+                size += 4 + part.len() as u64;
+            }
+            Ok(())
+        })?;
+    Ok((size, hasher.finalize().to_hex().to_string()))
+}
+
 /// Writes one log file, hashing and counting as it goes.
 pub(super) struct LogFileWriter {
     path: PathBuf,
