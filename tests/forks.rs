@@ -127,7 +127,15 @@ fn entry_set(v: Variants) -> Vec<Item> {
     let mut set: Vec<Item> = Vec::new();
     if v.same_seq {
         // Another 6 on the same 5, with a right lipmaa link.
-        set.push(crafted(&ada, fest, 6, false, "Ada 6b", hash(&ada_log[4]), None));
+        set.push(crafted(
+            &ada,
+            fest,
+            6,
+            false,
+            "Ada 6b",
+            hash(&ada_log[4]),
+            None,
+        ));
     }
     if v.bad_lipmaa {
         // 8' links back to 7 rightly, its lipmaa link (to 4) wrongly; a 9
@@ -169,7 +177,15 @@ fn entry_set(v: Variants) -> Vec<Item> {
     }
     if v.fork_in_gap {
         // Another 5 on another 4: the fork is in the gap.
-        set.push(crafted(&cyd, fest, 5, false, "Cyd 5b", Hash::of(b"another 4"), None));
+        set.push(crafted(
+            &cyd,
+            fest,
+            5,
+            false,
+            "Cyd 5b",
+            Hash::of(b"another 4"),
+            None,
+        ));
     }
     set.extend(ada_log);
     set.extend(bea_log.into_iter().take(if v.after_end { 5 } else { 6 }));
@@ -265,7 +281,7 @@ proptest! {
         let mut sorted = set.clone();
         sorted.sort_by_key(|i| (i.author, pandafest::entry::decode_entry(&i.raw.entry).unwrap().seq_num));
         let mut store = Store::open(&pandafest::store::store_path(&reference)).unwrap();
-        ingest(&mut store, sorted.into_iter().map(|i| Ok(i.raw)), |_| {}).unwrap();
+        ingest(&mut store, sorted.into_iter().map(|i| i.raw).map(Ok), |_| {}).unwrap();
         drop(store);
         let expected = outcome(&reference);
         for (n, seed) in seeds.iter().enumerate() {
@@ -292,7 +308,15 @@ fn a_site_whose_logs_hold_a_fork_verifies_and_imports_with_the_fork() {
     let root = tempfile::tempdir().unwrap();
     let fest = hash(&honest_log(&ada, festival(), Hash::of(b"-"), "", 1)[0]);
     let log = honest_log(&ada, festival(), fest, "Talk", 8);
-    let other = crafted(&ada, fest, 8, false, "Talk 8b", hash(&log[6]), Some(hash(&log[3])));
+    let other = crafted(
+        &ada,
+        fest,
+        8,
+        false,
+        "Talk 8b",
+        hash(&log[6]),
+        Some(hash(&log[3])),
+    );
     let on_top = crafted(&ada, fest, 9, false, "Talk 9b", hash(&other), None);
     let write = |name: &str, items: &[&Item]| {
         let mut bundle = BundleBuilder::new();
@@ -352,10 +376,23 @@ fn a_site_whose_logs_hold_a_fork_verifies_and_imports_with_the_fork() {
     // The site's bundle says format 2; read as format 1 it is refused.
     let manifest = site.join("logs/manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    assert!(text.contains("\"format\": \"pandafest-bundle/2\""), "{text}");
-    assert!(text.contains(".forks.bamboo") && text.contains(".held.bamboo"), "{text}");
-    std::fs::write(&manifest, text.replace("pandafest-bundle/2", "pandafest-bundle/1")).unwrap();
-    let err = BundleReader::open(&site.join("logs")).err().unwrap().to_string();
+    assert!(
+        text.contains("\"format\": \"pandafest-bundle/2\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(".forks.bamboo") && text.contains(".held.bamboo"),
+        "{text}"
+    );
+    std::fs::write(
+        &manifest,
+        text.replace("pandafest-bundle/2", "pandafest-bundle/1"),
+    )
+    .unwrap();
+    let err = BundleReader::open(&site.join("logs"))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
         err.contains(&format!(
             "log 0 of author {} has held entries or fork proofs, which need format `pandafest-bundle/2`",

@@ -63,21 +63,23 @@ pub(super) fn store_verified(
     let next = seq_num == cursor.height + 1;
 
     // The common case: the next entry of a log that holds nothing.
-    if next
-        && payload.is_some()
+    let in_order = next
         && cursor.held_len == 0
         && cursor.ended_at.is_none()
         && cursor.forked_at.is_none_or(|f| seq_num < f)
         && entry.backlink == cursor.head
-        && lipmaa_agrees(tx, cursor, &entry)?
-    {
-        let stored = Stored {
-            entry,
-            payload: payload.expect("checked above"),
-            operation,
-        };
-        return store_entry(tx, cursor, stored, report, decoded);
-    }
+        && lipmaa_agrees(tx, cursor, &entry)?;
+    let payload = match payload {
+        Some(payload) if in_order => {
+            let stored = Stored {
+                entry,
+                payload,
+                operation,
+            };
+            return store_entry(tx, cursor, stored, report, decoded);
+        }
+        payload => payload,
+    };
 
     // The same entry again.
     if seq_num <= cursor.height && cursor.main_hash(tx, seq_num)? == Some(entry.hash) {
@@ -136,7 +138,9 @@ pub(super) fn store_verified(
 
     let trusted = cursor.forked_at.is_none_or(|f| seq_num < f);
     match payload {
-        Some(payload) if seq_num == cursor.height + 1 && trusted && !cursor.held.contains_key(&seq_num) => {
+        Some(payload)
+            if seq_num == cursor.height + 1 && trusted && !cursor.held.contains_key(&seq_num) =>
+        {
             let stored = Stored {
                 entry,
                 payload,
@@ -294,13 +298,12 @@ fn hold(
     origin: Option<String>,
     report: &mut IngestReport,
 ) -> Result<(), StoreError> {
-    let not_held = |entry: &Entry, origin: Option<String>, scope: &'static str, limit: usize| {
-        Rejection {
+    let not_held =
+        |entry: &Entry, origin: Option<String>, scope: &'static str, limit: usize| Rejection {
             at: Position::of(entry),
             origin,
             reason: Reason::NotHeld { scope, limit },
-        }
-    };
+        };
     if cursor.held_len >= HELD_PER_LOG {
         let last = cursor.last_held().expect("the log holds entries");
         let last_key = (last.entry.seq_num, last.entry.hash);

@@ -170,7 +170,11 @@ fn load(tx: &Tx<'_>, author: PublicKey, log_id: u64) -> Result<LogCursor, StoreE
     }
     if cursor.forked_at.is_some() {
         // A store from before one proof per log may keep several.
-        cursor.proof = tx.fork_proofs_of(&author, log_id)?.iter().filter_map(key_of).min();
+        cursor.proof = tx
+            .fork_proofs_of(&author, log_id)?
+            .iter()
+            .filter_map(key_of)
+            .min();
     }
     Ok(cursor)
 }

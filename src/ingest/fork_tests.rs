@@ -180,7 +180,15 @@ fn an_entry_after_the_end_forks_the_log_in_either_order() {
     );
     let after_payload = payload("after the end");
     let after = raw(
-        sign_raw(&key, 0, 5, false, &after_payload, Some(Hash::of(b"4")), Some(hash(&log[0]))),
+        sign_raw(
+            &key,
+            0,
+            5,
+            false,
+            &after_payload,
+            Some(Hash::of(b"4")),
+            Some(hash(&log[0])),
+        ),
         after_payload,
     );
     let mut all = log.clone();
@@ -267,11 +275,18 @@ fn a_fork_below_stored_entries_sets_their_dependents_back() {
     );
     let (first, reports) =
         ingest_batches(&[log.clone(), vec![decision.clone()], vec![fork.clone()]]);
-    assert_eq!(trusted_seqs(&ingest_batches(&[log.clone(), vec![decision.clone()]]).0), vec![1, 2, 3, 1]);
+    assert_eq!(
+        trusted_seqs(&ingest_batches(&[log.clone(), vec![decision.clone()]]).0),
+        vec![1, 2, 3, 1]
+    );
     let (second, _) = ingest_batches(&[vec![fork], vec![decision], log]);
     assert_eq!(outcome(&first), outcome(&second));
     assert_eq!(trusted_seqs(&first), vec![1, 2]);
-    assert_eq!(reports[2].waiting.len(), 1, "the decision waits for its resource");
+    assert_eq!(
+        reports[2].waiting.len(),
+        1,
+        "the decision waits for its resource"
+    );
 }
 
 /// A log holds at most [`HELD_PER_LOG`] entries: beyond, it keeps the
@@ -293,7 +308,11 @@ fn a_log_holds_its_lowest_entries_up_to_the_bound() {
         "{}",
         &text[..text.len().min(2000)]
     );
-    assert_eq!(reports[0].rejected.len(), 2, "the new last one, then the evicted one");
+    assert_eq!(
+        reports[0].rejected.len(),
+        2,
+        "the new last one, then the evicted one"
+    );
     let held = store.read().held_logs().unwrap();
     assert_eq!((held[0].first, held[0].last), (2, HELD_PER_LOG as u64 + 1));
 }

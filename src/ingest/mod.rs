@@ -7,6 +7,13 @@
 //! transaction per batch of up to [`BATCH`] entries. A bad entry is
 //! reported with its author, log id, seq num and reason; the valid entries
 //! around it are kept.
+//!
+//! What counts is a function of the set of entries, never of their order:
+//! each entry is paired with the other entries of its log to find evidence
+//! of a fork, a log is trusted from seq 1 up to its first gap or fork
+//! point, and every valid entry outside that run is held (within
+//! [`HELD_PER_LOG`] and [`HELD_IN_ALL`]) until the entries before it come.
+//! `docs/bundle.md` gives the rule.
 
 mod check;
 mod cursor;
@@ -185,7 +192,9 @@ where
         };
         consume()
     })?;
-    report.forks = std::mem::take(&mut cursors.shared.found).into_values().collect();
+    report.forks = std::mem::take(&mut cursors.shared.found)
+        .into_values()
+        .collect();
     report.held = held::held_report(&store.read())?;
     tracing::debug!(
         ingested = report.ingested,

@@ -8,6 +8,9 @@ use rusqlite::{OptionalExtension, params};
 use super::{ForkProof, Reader, StoreError, Tx};
 use crate::entry::{Entry, Hash, OperationId, PublicKey};
 
+/// A stored entry and its payload, encoded.
+pub type EntryRecord = (Vec<u8>, Vec<u8>);
+
 /// A held entry as stored: its bytes, and whether its payload is known.
 pub struct HeldRow {
     /// The encoded entry.
@@ -124,7 +127,7 @@ impl Tx<'_> {
         author: &PublicKey,
         log_id: u64,
         from: u64,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<EntryRecord>, StoreError> {
         let key = params![&author.0[..], log_id as i64, from as i64];
         let rows = self
             .tx

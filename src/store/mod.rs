@@ -7,7 +7,7 @@ mod held;
 mod migrations;
 mod queries;
 
-pub use held::{HeldLog, HeldRow};
+pub use held::{EntryRecord, HeldLog, HeldRow};
 pub use queries::{ForkKind, ForkProof, KnownOperation, LogState, OperationRef, PendingOperation};
 
 use std::path::{Path, PathBuf};

@@ -572,7 +572,7 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], ForkProof::from_row)
             .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))
     }
 
     /// The number of stored entries.
