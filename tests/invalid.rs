@@ -66,10 +66,7 @@ fn tampered_signature() {
     );
     assert_line(
         &text,
-        &format!(
-            "author {} log 0 seq 3: missing backlink: seq 2 of this log is not stored",
-            ada()
-        ),
+        &format!("held: author {} log 0 seq 3: waits for seq 2", ada()),
     );
     assert_eq!(report.ingested, 2, "seq 1 and the bystander stay");
 }
@@ -111,17 +108,26 @@ fn non_canonical_entry_encoding() {
     );
 }
 
+/// An entry whose backlink is missing is not rejected: it is held until
+/// the entry before it comes, and does not count meanwhile.
 #[test]
-fn missing_backlink() {
-    let (report, text, _) = run("missing-backlink");
+fn missing_backlink_holds_the_entry() {
+    let (report, text, model) = run("missing-backlink");
     assert_line(
         &text,
-        &format!(
-            "author {} log 0 seq 3: missing backlink: seq 2 of this log is not stored",
-            ada()
-        ),
+        &format!("held: author {} log 0 seq 3: waits for seq 2", ada()),
     );
+    assert_line(&text, "rejected 0, forks 0, held 1");
     assert_eq!(report.ingested, 2);
+    let ada_key = KeyPair::from_name("ada").public_key();
+    assert_eq!(
+        model
+            .people
+            .get(&ada_key)
+            .and_then(|p| p.display_name.as_deref()),
+        None,
+        "seq 3's profile waits with its entry"
+    );
 }
 
 #[test]
@@ -342,7 +348,7 @@ fn updates_across_logs_are_refused_and_their_followers_wait() {
         ids.push(entry.hash);
         raw.push(Ok(RawEntry {
             entry: entry.bytes,
-            payload,
+            payload: Some(payload),
             origin: format!("log {log_id}"),
         }));
     }
@@ -383,7 +389,7 @@ fn author_key_off_the_curve() {
     bytes[1..33].copy_from_slice(&off_curve.0);
     let raw = RawEntry {
         entry: bytes,
-        payload: b"x".to_vec(),
+        payload: Some(b"x".to_vec()),
         origin: "a crafted entry".into(),
     };
     let mut store = Store::in_memory().unwrap();

@@ -7,7 +7,7 @@ use std::path::Path;
 use indicatif::ProgressBar;
 
 use super::{ArchiveError, ArchiveSource};
-use crate::bundle::{LogFile, write_bundle};
+use crate::bundle::{LogFile, log_file_prefix, write_bundle};
 use crate::festival_dir::FestivalDir;
 use crate::ingest::{IngestReport, ingest};
 
@@ -25,7 +25,8 @@ pub struct ImportSummary {
 /// Imports the logs of `source` into the festival directory `into`
 /// (created if missing) through ingest, then writes the directory's
 /// `logs/` bundle from its store. Only logs the store lacks entries of are
-/// fetched, so running it again resumes or does nothing. Nothing is written
+/// fetched (a log file whose records are the store's first ones is
+/// skipped), so running it again resumes or does nothing. Nothing is written
 /// outside `into`.
 ///
 /// Errors: [`ArchiveError`] if the directory or store fails; problems with
@@ -50,22 +51,28 @@ pub fn import_archive(
         .into_iter()
         .map(|log| ((log.author, log.log_id), log.height))
         .collect();
-    let missing: Vec<&LogFile> = source
-        .bundle
-        .manifest()
-        .logs
-        .iter()
-        .filter(|log| {
-            heights
+    let mut missing: Vec<&LogFile> = Vec::new();
+    for log in &source.bundle.manifest().logs {
+        // Held entries and fork proofs are few: a log with them is read
+        // again, and ingest skips what the store has. A log file is skipped
+        // only if the store's first records of that log are the file, byte
+        // for byte: another entry at a seq the store has may be a fork.
+        let known = log.held.is_none()
+            && log.forks.is_none()
+            && heights
                 .get(&(log.author, log.log_id))
-                .is_none_or(|h| *h < log.height)
-        })
-        .collect();
+                .is_some_and(|h| *h >= log.height)
+            && log_file_prefix(&dir.store, &log.author, log.log_id, log.height)?
+                == (log.size, log.blake3.clone());
+        if !known {
+            missing.push(log);
+        }
+    }
     let skipped = source.bundle.manifest().logs.len() - missing.len();
     progress.set_length(
         missing
             .iter()
-            .fold(0, |n: u64, log| n.saturating_add(log.height)),
+            .fold(0, |n: u64, log| n.saturating_add(log.entry_count())),
     );
     let fetched = missing.len();
     let report = ingest(

@@ -9,6 +9,9 @@
 //!
 //! A record is an entry and its payload, each behind its length as a 4-byte
 //! big-endian unsigned integer: `len(entry) entry len(payload) payload`.
+//! A log may also have `<log id>.held.bamboo` (entries outside its trusted
+//! run, records as above) and `<log id>.forks.bamboo` (fork proofs, a record
+//! per proof: `len(first) first len(second) second`).
 //! `<author>` is the author's public key as 64 lowercase hex digits. The
 //! manifest gives, per log, the author, log id, height (the last seq num),
 //! the file's path relative to `logs/`, its size in bytes and its BLAKE3
@@ -22,10 +25,14 @@ mod update;
 mod write;
 
 pub use builder::BundleBuilder;
-pub use manifest::{BUNDLE_FORMAT, LogFile, Manifest, SiteRecord};
+pub use manifest::{
+    BUNDLE_FORMAT, BUNDLE_FORMAT_2, LogFile, LogPart, Manifest, PartFile, PartKind, SiteRecord,
+};
 pub use read::{BundleLocation, BundleReader, MAX_MANIFEST_SIZE};
 pub use update::update_bundle;
-pub use write::{write_bundle, write_log_files, write_manifest, write_site_bundle};
+pub use write::{
+    log_file_prefix, write_bundle, write_log_files, write_manifest, write_site_bundle,
+};
 
 use std::path::PathBuf;
 

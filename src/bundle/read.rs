@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use std::sync::Arc;
 
-use super::{BundleError, LogFile, Manifest};
+use super::{BundleError, LogFile, LogPart, Manifest, PartKind};
 use crate::entry::MAX_ENTRY_SIZE;
 use crate::fetch::Fetcher;
 use crate::ingest::{Position, RawEntry, Reason, Rejection};
@@ -33,9 +33,9 @@ impl BundleLocation {
         }
     }
 
-    /// Opens one log's file after checking its manifest path.
-    fn open_log(&self, log: &LogFile) -> Result<Box<dyn Read + Send>, String> {
-        let path = safe_path(log)?;
+    /// Opens one file of a log after checking its manifest path.
+    fn open_log(&self, log: &LogFile, part: &LogPart<'_>) -> Result<Box<dyn Read + Send>, String> {
+        let path = safe_path(log, part)?;
         match self {
             BundleLocation::Dir(dir) => {
                 let full = no_symlinks(dir, &path)?;
@@ -54,7 +54,7 @@ impl BundleLocation {
             BundleLocation::Url(base, fetcher) => {
                 // One record past the announced size is allowed, so a
                 // manifest that understates the size is caught by its check.
-                let limit = log
+                let limit = part
                     .size
                     .saturating_add((4 + MAX_ENTRY_SIZE + 4 + MAX_PAYLOAD_SIZE) as u64);
                 let reader = fetcher
@@ -148,14 +148,15 @@ impl BundleReader {
         self.manifest
             .logs
             .iter()
-            .fold(0, |n, l| n.saturating_add(l.height))
+            .fold(0, |n, l| n.saturating_add(l.entry_count()))
     }
 
     /// Streams every record of every log, in manifest order, one record in
-    /// memory at a time. Problems with a log file (an unsafe or missing
-    /// path, a truncated record, a size, hash or height that differs from
-    /// the manifest) come as `Err` items naming the file; the records before
-    /// them still come.
+    /// memory at a time: per log its entries, then its held entries, then
+    /// both entries of each fork proof (without payloads). Problems with a
+    /// log's file (an unsafe or missing path, a truncated record, a size,
+    /// hash or record count that differs from the manifest) come as `Err`
+    /// items naming the file; the records before them still come.
     pub fn entries(&self) -> impl Iterator<Item = Result<RawEntry, Rejection>> + Send + '_ {
         self.entries_of(self.manifest.logs.iter())
     }
@@ -167,37 +168,42 @@ impl BundleReader {
         &'a self,
         logs: impl Iterator<Item = &'a LogFile> + Send + 'a,
     ) -> impl Iterator<Item = Result<RawEntry, Rejection>> + Send + 'a {
-        logs.flat_map(move |log| LogRecords::open(&self.location, log))
+        logs.flat_map(move |log| {
+            log.parts()
+                .into_iter()
+                .flat_map(move |part| LogRecords::open(&self.location, log, part))
+        })
     }
 }
 
-fn source_error(log: &LogFile, reason: String) -> Rejection {
+fn source_error(log: &LogFile, part: &LogPart<'_>, reason: String) -> Rejection {
     Rejection {
         at: Position {
             author: Some(log.author),
             log_id: Some(log.log_id),
             seq_num: None,
         },
-        origin: Some(format!("logs/{}", log.path)),
+        origin: Some(format!("logs/{}", part.path)),
         reason: Reason::Source(reason),
     }
 }
 
-/// Checks that a manifest path is the log's canonical path
-/// `<author>/<log id>.bamboo`: relative, without `..`.
-fn safe_path(log: &LogFile) -> Result<String, String> {
-    let expected = LogFile::expected_path(&log.author, log.log_id);
-    let rel = Path::new(&log.path);
-    if log.path.contains('\\')
+/// Checks that a manifest path is the canonical path of that file of the
+/// log (`<author>/<log id>.bamboo` for its entries): relative, without
+/// `..`.
+fn safe_path(log: &LogFile, part: &LogPart<'_>) -> Result<String, String> {
+    let expected = LogFile::part_path(&log.author, log.log_id, part.kind);
+    let rel = Path::new(part.path);
+    if part.path.contains('\\')
         || rel.is_absolute()
         || rel.components().any(|c| !matches!(c, Component::Normal(_)))
     {
-        return Err(format!("path `{}` leaves the bundle directory", log.path));
+        return Err(format!("path `{}` leaves the bundle directory", part.path));
     }
-    if log.path != expected {
+    if part.path != expected {
         return Err(format!(
             "path `{}` is not the log's path `{expected}`",
-            log.path
+            part.path
         ));
     }
     Ok(expected)
@@ -217,29 +223,34 @@ fn no_symlinks(dir: &Path, rel: &str) -> Result<PathBuf, String> {
     Ok(current)
 }
 
-/// The records of one log file.
+/// The records of one file of a log.
 struct LogRecords<'a> {
     log: &'a LogFile,
+    part: LogPart<'a>,
     reader: Option<BufReader<Box<dyn Read + Send>>>,
     hasher: blake3::Hasher,
     offset: u64,
     records: u64,
     pending: Vec<Rejection>,
+    /// The second entry of a fork proof, which comes after the first.
+    second: Option<RawEntry>,
 }
 
 impl<'a> LogRecords<'a> {
-    fn open(location: &BundleLocation, log: &'a LogFile) -> LogRecords<'a> {
+    fn open(location: &BundleLocation, log: &'a LogFile, part: LogPart<'a>) -> LogRecords<'a> {
         let mut records = LogRecords {
             log,
+            part,
             reader: None,
             hasher: blake3::Hasher::new(),
             offset: 0,
             records: 0,
             pending: Vec::new(),
+            second: None,
         };
-        match location.open_log(log) {
+        match location.open_log(log, &part) {
             Ok(reader) => records.reader = Some(BufReader::with_capacity(64 * 1024, reader)),
-            Err(reason) => records.pending.push(source_error(log, reason)),
+            Err(reason) => records.pending.push(source_error(log, &part, reason)),
         }
         records
     }
@@ -293,44 +304,68 @@ impl<'a> LogRecords<'a> {
         let Some(entry) = self.read_part("entry", MAX_ENTRY_SIZE)? else {
             return Ok(None);
         };
+        if self.part.kind == PartKind::Forks {
+            let second = self
+                .read_part("second entry", MAX_ENTRY_SIZE)?
+                .unwrap_or_default();
+            self.records += 1;
+            let origin = format!("logs/{} record {}", self.part.path, self.records);
+            self.second = Some(RawEntry {
+                entry: second,
+                payload: None,
+                origin: format!("{origin}, second entry"),
+            });
+            return Ok(Some(RawEntry {
+                entry,
+                payload: None,
+                origin: format!("{origin}, first entry"),
+            }));
+        }
         let payload = self
             .read_part("payload", MAX_PAYLOAD_SIZE)?
             .unwrap_or_default();
         self.records += 1;
         Ok(Some(RawEntry {
             entry,
-            payload,
-            origin: format!("logs/{} record {}", self.log.path, self.records),
+            payload: Some(payload),
+            origin: format!("logs/{} record {}", self.part.path, self.records),
         }))
     }
 
     /// Compares what was read with the manifest once the file ends.
     fn finish(&mut self) {
-        let log = self.log;
+        let (log, part) = (self.log, self.part);
         let hash = self.hasher.finalize().to_hex().to_string();
-        if self.offset != log.size {
+        if self.offset != part.size {
             self.pending.push(source_error(
                 log,
+                &part,
                 format!(
                     "the manifest says {} bytes, the file has {}",
-                    log.size, self.offset
+                    part.size, self.offset
                 ),
             ));
-        } else if hash != log.blake3 {
+        } else if hash != part.blake3 {
             self.pending.push(source_error(
                 log,
+                &part,
                 format!(
                     "the manifest's BLAKE3 {} does not match the file's {hash}",
-                    log.blake3
+                    part.blake3
                 ),
             ));
         }
-        if self.records != log.height {
+        if self.records != part.records {
+            let what = match part.kind {
+                PartKind::Entries => "height",
+                PartKind::Held | PartKind::Forks => "records",
+            };
             self.pending.push(source_error(
                 log,
+                &part,
                 format!(
-                    "the manifest says height {}, the file has {} records",
-                    log.height, self.records
+                    "the manifest says {what} {}, the file has {} records",
+                    part.records, self.records
                 ),
             ));
         }
@@ -341,6 +376,9 @@ impl Iterator for LogRecords<'_> {
     type Item = Result<RawEntry, Rejection>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(second) = self.second.take() {
+            return Some(Ok(second));
+        }
         if let Some(rejection) = self.pending.pop() {
             return Some(Err(rejection));
         }
@@ -355,7 +393,7 @@ impl Iterator for LogRecords<'_> {
             }
             Err(reason) => {
                 self.reader = None;
-                Some(Err(source_error(self.log, reason)))
+                Some(Err(source_error(self.log, &self.part, reason)))
             }
         }
     }

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::write::LogFileWriter;
+use super::write::write_log;
 use super::{BundleError, BundleReader, LogFile, Manifest, write_manifest};
 use crate::entry::PublicKey;
-use crate::store::Store;
+use crate::store::{ForkProof, Store};
 
 /// Rewrites the log files of `changed` (author, log id) in the bundle at
 /// `dir`, and every log whose height in the store differs from the one
@@ -32,23 +32,38 @@ pub fn update_bundle(
         _ => BTreeMap::new(),
     };
     let reader = store.read();
+    // Logs with held entries or fork proofs are few: they are always
+    // written again, so their parts follow the store.
+    let held: BTreeSet<(PublicKey, u64)> = reader
+        .held_logs()?
+        .into_iter()
+        .map(|log| (log.author, log.log_id))
+        .collect();
+    let mut proofs: BTreeMap<(PublicKey, u64), Vec<ForkProof>> = BTreeMap::new();
+    for proof in reader.fork_proofs()? {
+        proofs
+            .entry((proof.author, proof.log_id))
+            .or_default()
+            .push(proof);
+    }
     let mut logs = Vec::new();
     for log in reader.logs()? {
         let key = (log.author, log.log_id);
         let unchanged = listed.get(&key).filter(|line| {
-            !changed.contains(&key) && line.height == log.height && dir.join(&line.path).is_file()
+            !changed.contains(&key)
+                && !held.contains(&key)
+                && !proofs.contains_key(&key)
+                && line.held.is_none()
+                && line.forks.is_none()
+                && line.height == log.height
+                && dir.join(&line.path).is_file()
         });
         if let Some(line) = unchanged {
             logs.push(line.clone());
             continue;
         }
-        let mut file = LogFileWriter::create(dir, log.author, log.log_id)?;
-        reader
-            .for_each_entry(&log.author, log.log_id, |entry, payload| {
-                file.push(entry, payload)
-            })?
-            .map_err(|source| file.io(source))?;
-        logs.push(file.finish()?);
+        let log_proofs = proofs.remove(&key).unwrap_or_default();
+        logs.push(write_log(&reader, dir, log.author, log.log_id, log_proofs)?);
     }
     write_manifest(dir, logs, None)
 }

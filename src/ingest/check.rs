@@ -1,95 +1,30 @@
-//! The ordered checks of a verified entry against the store: duplicates,
-//! the four kinds of fork, links by position, payload, operation rules.
+//! The checks of a verified entry against the store: payload, duplicates,
+//! evidence of a fork (see [`super::fork`]), its place in the log's trusted
+//! run or among the held entries, operation rules.
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 
+use super::cursor::{Cursors, HeldEntry, LogCursor, Shared};
+use super::fork;
 use super::report::Waiting;
-use super::{IngestReport, Position, Reason, Rejection, Verified};
-use crate::entry::{DocumentId, Hash, OperationId, PublicKey};
-use crate::operation::{Action, Fields, Operation, SchemaId};
-use crate::store::{ForkKind, ForkProof, LogState, PendingOperation, StoreError, Tx};
+use super::{HELD_IN_ALL, HELD_PER_LOG, IngestReport, Position, Reason, Rejection, Verified};
+use crate::entry::{DocumentId, Entry, Hash, OperationId, decode_entry};
+use crate::operation::{Action, Fields, Operation, OperationError, SchemaId, decode_operation};
+use crate::store::{PendingOperation, StoreError, Tx};
 
-/// What ingest knows about one log while it runs: its head and the hashes
-/// it stored, so the common case (the next entry of a log) needs no query.
-#[derive(Default)]
-pub(super) struct LogCursor {
-    height: u64,
-    head: Option<Hash>,
-    ended_at: Option<u64>,
-    forked_at: Option<u64>,
-    festival: Option<DocumentId>,
-    hashes: HashMap<u64, Hash>,
-    dirty: bool,
-}
-
-/// The cursors of every log an ingest touches.
-#[derive(Default)]
-pub(super) struct Cursors {
-    logs: HashMap<(PublicKey, u64), LogCursor>,
-    /// The store's data version when the last batch began.
-    data_version: Option<i64>,
-}
-
-impl Cursors {
-    /// Starts a batch: if another connection wrote to the store since the
-    /// last batch began, what the cursors hold may be stale, and they are
-    /// read again from the store as they are needed.
-    pub(super) fn begin(&mut self, tx: &Tx<'_>) -> Result<(), StoreError> {
-        let version = tx.data_version()?;
-        if self.data_version.is_some_and(|v| v != version) {
-            self.logs.clear();
-        }
-        self.data_version = Some(version);
-        Ok(())
-    }
-
-    fn get(
-        &mut self,
-        tx: &Tx<'_>,
-        author: PublicKey,
-        log_id: u64,
-    ) -> Result<&mut LogCursor, StoreError> {
-        match self.logs.entry((author, log_id)) {
-            Entry::Occupied(cursor) => Ok(cursor.into_mut()),
-            Entry::Vacant(vacant) => {
-                let mut cursor = LogCursor::default();
-                if let Some(state) = tx.log_state(&author, log_id)? {
-                    cursor.height = state.height;
-                    cursor.ended_at = state.ended_at;
-                    cursor.forked_at = state.forked_at;
-                    cursor.festival = state.festival;
-                    cursor.head = tx.entry_at(&author, log_id, state.height)?.map(|e| e.hash);
-                }
-                Ok(vacant.insert(cursor))
-            }
-        }
-    }
-
-    /// Writes the changed log states; called before each batch commits.
-    pub(super) fn flush(&mut self, tx: &Tx<'_>) -> Result<(), StoreError> {
-        for ((author, log_id), cursor) in self.logs.iter_mut().filter(|(_, c)| c.dirty) {
-            tx.upsert_log(&LogState {
-                author: *author,
-                log_id: *log_id,
-                height: cursor.height,
-                ended_at: cursor.ended_at,
-                forked_at: cursor.forked_at,
-                festival: cursor.festival,
-            })?;
-            cursor.dirty = false;
-        }
-        Ok(())
-    }
-}
-
-/// Checks one verified entry and stores it, or reports why not.
+/// Checks one verified entry and stores it, holds it, or reports why not.
+///
+/// The common case, the next entry of a log that holds nothing and is not
+/// forked, costs no query. Every other entry is first paired with the
+/// log's stored and held entries to find evidence of a fork (see
+/// [`super::fork`]); then it joins the log if it is the next entry of its
+/// trusted run, and is held otherwise.
 pub(super) fn store_verified(
     tx: &Tx<'_>,
     cursors: &mut Cursors,
     item: Verified,
     report: &mut IngestReport,
-    decoded: Option<&mut super::DecodedOperations>,
+    mut decoded: Option<&mut super::DecodedOperations>,
 ) -> Result<(), StoreError> {
     let Verified {
         entry,
@@ -98,7 +33,6 @@ pub(super) fn store_verified(
         origin,
         operation,
     } = item;
-    let (author, log_id, seq_num) = (entry.author, entry.log_id, entry.seq_num);
     let reject = |report: &mut IngestReport, reason: Reason| {
         report.rejected.push(Rejection {
             at: Position::of(&entry),
@@ -106,138 +40,149 @@ pub(super) fn store_verified(
             reason,
         })
     };
-    let cursor = cursors.get(tx, author, log_id)?;
-    let fork = |report: &mut IngestReport,
-                cursor: &mut LogCursor,
-                kind: ForkKind,
-                at: u64,
-                first: Vec<u8>|
-     -> Result<(), StoreError> {
-        let proof = ForkProof {
-            author,
-            log_id,
-            seq_num: at,
-            kind,
-            first_entry: first,
-            second_entry: entry.bytes.clone(),
-        };
-        tx.insert_fork_proof(&proof)?;
-        cursor.forked_at = Some(cursor.forked_at.map_or(at, |f| f.min(at)));
-        cursor.dirty = true;
-        report.forks.push(proof);
-        Ok(())
-    };
-
-    // Kinds 1 and 2: an entry at the same position exists.
-    if seq_num <= cursor.height {
-        if let Some(existing) = tx.entry_at(&author, log_id, seq_num)? {
-            if existing.hash == entry.hash {
-                report.duplicates += 1;
-                match tx.operation_error(&entry.hash)? {
-                    Some(error) => reject(report, Reason::Stored(error)),
-                    // A rebuild meets every entry again: what it decoded
-                    // spares materializing a second decoding.
-                    None => {
-                        if let (Some(decoded), Ok(operation)) = (decoded, operation) {
-                            decoded.insert(entry.hash, Box::new(operation));
-                        }
-                    }
-                }
-            } else if seq_num > 1 && existing.backlink != entry.backlink {
-                fork(
-                    report,
-                    cursor,
-                    ForkKind::ConflictingBacklinks,
-                    seq_num - 1,
-                    existing.bytes,
-                )?;
-            } else {
-                fork(
-                    report,
-                    cursor,
-                    ForkKind::SameSeqNum,
-                    seq_num,
-                    existing.bytes,
-                )?;
-            }
-            return Ok(());
-        }
-    }
-    if let Some(forked_at) = cursor.forked_at.filter(|f| seq_num >= *f) {
-        reject(report, Reason::Forked { seq_num: forked_at });
-        return Ok(());
-    }
-    // Kind 4: an entry after the end of the log.
-    if let Some(end) = cursor.ended_at.filter(|end| seq_num > *end) {
-        let end_entry = tx
-            .entry_at(&author, log_id, end)?
-            .map(|e| e.bytes)
-            .unwrap_or_default();
-        fork(report, cursor, ForkKind::AfterEndOfLog, seq_num, end_entry)?;
-        return Ok(());
-    }
-    // Kind 3: links checked by position.
-    if seq_num > 1 {
-        if seq_num != cursor.height + 1 {
+    // A record whose payload is not its entry's counts for nothing: the
+    // entry may come again with the right one.
+    if let Some(payload) = &payload {
+        if payload.len() as u64 != entry.payload_size {
             reject(
                 report,
-                Reason::MissingBacklink {
-                    seq_num: seq_num - 1,
+                Reason::PayloadSize {
+                    actual: payload.len() as u64,
+                    expected: entry.payload_size,
                 },
             );
             return Ok(());
         }
-        if cursor.head != entry.backlink {
-            let back = tx
-                .entry_at(&author, log_id, seq_num - 1)?
-                .map(|e| e.bytes)
-                .unwrap_or_default();
-            fork(report, cursor, ForkKind::LinkMismatch, seq_num - 1, back)?;
+        if !payload_hash_ok {
+            reject(report, Reason::PayloadHash);
             return Ok(());
         }
-        if let Some(lipmaa_link) = entry.lipmaa_link {
-            let lipmaa_seq = entry.lipmaa_seq();
-            let target = match cursor.hashes.get(&lipmaa_seq) {
-                Some(hash) => Some(*hash),
-                None => tx.entry_at(&author, log_id, lipmaa_seq)?.map(|e| e.hash),
+    }
+    let (cursor, shared) = cursors.get(tx, entry.author, entry.log_id)?;
+    let seq_num = entry.seq_num;
+    let next = seq_num == cursor.height + 1;
+
+    // The common case: the next entry of a log that holds nothing.
+    let in_order = next
+        && cursor.held_len == 0
+        && cursor.ended_at.is_none()
+        && cursor.forked_at.is_none_or(|f| seq_num < f)
+        && entry.backlink == cursor.head
+        && lipmaa_agrees(tx, cursor, &entry)?;
+    let payload = match payload {
+        Some(payload) if in_order => {
+            let stored = Stored {
+                entry,
+                payload,
+                operation,
             };
-            match target {
+            return store_entry(tx, cursor, stored, report, decoded);
+        }
+        payload => payload,
+    };
+
+    // The same entry again.
+    if seq_num <= cursor.height && cursor.main_hash(tx, seq_num)? == Some(entry.hash) {
+        report.duplicates += 1;
+        if payload.is_some() {
+            match tx.operation_error(&entry.hash)? {
+                Some(error) => reject(report, Reason::Stored(error)),
+                // A rebuild meets every entry again: what it decoded
+                // spares materializing a second decoding.
                 None => {
-                    reject(
-                        report,
-                        Reason::MissingLipmaaLink {
-                            seq_num: lipmaa_seq,
-                        },
-                    );
-                    return Ok(());
+                    if let (Some(decoded), Ok(operation)) = (decoded, operation) {
+                        decoded.insert(entry.hash, Box::new(operation));
+                    }
                 }
-                Some(hash) if hash != lipmaa_link => {
-                    let bytes = tx
-                        .entry_at(&author, log_id, lipmaa_seq)?
-                        .map(|e| e.bytes)
-                        .unwrap_or_default();
-                    fork(report, cursor, ForkKind::LinkMismatch, lipmaa_seq, bytes)?;
-                    return Ok(());
-                }
-                Some(_) => {}
+            }
+        }
+        return Ok(());
+    }
+    let held_before = cursor
+        .held
+        .get(&seq_num)
+        .and_then(|g| g.iter().find(|h| h.entry.hash == entry.hash))
+        .map(|h| h.has_payload);
+    match held_before {
+        Some(true) => {
+            report.duplicates += 1;
+            return Ok(());
+        }
+        Some(false) if payload.is_none() => {
+            report.duplicates += 1;
+            return Ok(());
+        }
+        // Held without its payload, which has come now.
+        Some(false) => {
+            cursor.remove_held(seq_num, entry.hash);
+            tx.take_held(&entry)?;
+            shared.held_total -= 1;
+        }
+        None => {}
+    }
+
+    // Evidence of a fork, against every entry of the log kept so far.
+    if let Some(candidate) = fork::best_evidence(tx, cursor, &entry)? {
+        if cursor.proof.is_none_or(|p| candidate.key < p) {
+            let proof = candidate.proof(&entry);
+            tx.replace_fork_proof(&proof)?;
+            cursor.proof = Some(candidate.key);
+            cursor.forked_at = Some(candidate.key.seq);
+            cursor.dirty = true;
+            shared.found.insert((entry.author, entry.log_id), proof);
+            if candidate.key.seq <= cursor.height {
+                leave_log(tx, cursor, shared, candidate.key.seq, report)?;
             }
         }
     }
-    if payload.len() as u64 != entry.payload_size {
-        reject(
-            report,
-            Reason::PayloadSize {
-                actual: payload.len() as u64,
-                expected: entry.payload_size,
-            },
-        );
-        return Ok(());
-    }
-    if !payload_hash_ok {
-        reject(report, Reason::PayloadHash);
-        return Ok(());
-    }
 
+    let trusted = cursor.forked_at.is_none_or(|f| seq_num < f);
+    match payload {
+        Some(payload)
+            if seq_num == cursor.height + 1 && trusted && !cursor.held.contains_key(&seq_num) =>
+        {
+            let stored = Stored {
+                entry,
+                payload,
+                operation,
+            };
+            store_entry(tx, cursor, stored, report, decoded.as_deref_mut())?;
+            promote(tx, cursor, shared, report, decoded)
+        }
+        payload => hold(tx, cursor, shared, entry, payload, Some(origin), report),
+    }
+}
+
+/// Whether an entry's lipmaa link, if it has one, is the hash of the
+/// stored entry at its position.
+fn lipmaa_agrees(tx: &Tx<'_>, cursor: &mut LogCursor, entry: &Entry) -> Result<bool, StoreError> {
+    match entry.lipmaa_link {
+        None => Ok(true),
+        Some(link) => Ok(cursor.main_hash(tx, entry.lipmaa_seq())? == Some(link)),
+    }
+}
+
+/// An entry that joins its log, with its payload and decoded operation.
+struct Stored {
+    entry: Entry,
+    payload: Vec<u8>,
+    operation: Result<Operation, OperationError>,
+}
+
+/// Stores the next entry of a log's trusted run and its operation.
+fn store_entry(
+    tx: &Tx<'_>,
+    cursor: &mut LogCursor,
+    stored: Stored,
+    report: &mut IngestReport,
+    decoded: Option<&mut super::DecodedOperations>,
+) -> Result<(), StoreError> {
+    let Stored {
+        entry,
+        payload,
+        operation,
+    } = stored;
+    let (author, log_id, seq_num) = (entry.author, entry.log_id, entry.seq_num);
     tx.insert_entry(&entry, &payload)?;
     report.ingested += 1;
     cursor.height = seq_num;
@@ -289,7 +234,11 @@ pub(super) fn store_verified(
         Resolution::Waiting(_) => tx.insert_operation(&pending, None, None)?,
         Resolution::Invalid(reason) => {
             tx.insert_operation(&pending, None, Some(&reason.to_string()))?;
-            reject(report, reason);
+            report.rejected.push(Rejection {
+                at: Position::of(&entry),
+                origin: None,
+                reason,
+            });
             return Ok(());
         }
     }
@@ -299,6 +248,133 @@ pub(super) fn store_verified(
     Ok(())
 }
 
+/// Moves held entries into the log while the next one of its trusted run
+/// is held: one entry at that seq num, with its payload, below the fork
+/// point. Its links were checked against the log when it or the entries
+/// it links to came.
+fn promote(
+    tx: &Tx<'_>,
+    cursor: &mut LogCursor,
+    shared: &mut Shared,
+    report: &mut IngestReport,
+    mut decoded: Option<&mut super::DecodedOperations>,
+) -> Result<(), StoreError> {
+    loop {
+        let next = cursor.height + 1;
+        let ready = match cursor.held.get(&next).map(Vec::as_slice) {
+            Some([only]) => only.has_payload && cursor.forked_at.is_none_or(|f| next < f),
+            _ => false,
+        };
+        if !ready {
+            return Ok(());
+        }
+        let hash = cursor.held[&next][0].entry.hash;
+        let held = cursor.remove_held(next, hash).expect("looked up above");
+        shared.held_total -= 1;
+        debug_assert_eq!(held.entry.backlink, cursor.head);
+        let Some(payload) = tx.take_held(&held.entry)? else {
+            return Ok(());
+        };
+        let operation = decode_operation(&payload);
+        let stored = Stored {
+            entry: held.entry,
+            payload,
+            operation,
+        };
+        store_entry(tx, cursor, stored, report, decoded.as_deref_mut())?;
+    }
+}
+
+/// Holds an entry that is not part of its log's trusted run (yet), within
+/// [`HELD_PER_LOG`] and [`HELD_IN_ALL`]. A log that holds its limit keeps
+/// the entries with the lowest (seq num, hash), which the log needs
+/// first, and lets go of the highest.
+fn hold(
+    tx: &Tx<'_>,
+    cursor: &mut LogCursor,
+    shared: &mut Shared,
+    entry: Entry,
+    payload: Option<Vec<u8>>,
+    origin: Option<String>,
+    report: &mut IngestReport,
+) -> Result<(), StoreError> {
+    let not_held =
+        |entry: &Entry, origin: Option<String>, scope: &'static str, limit: usize| Rejection {
+            at: Position::of(entry),
+            origin,
+            reason: Reason::NotHeld { scope, limit },
+        };
+    if cursor.held_len >= HELD_PER_LOG {
+        let last = cursor.last_held().expect("the log holds entries");
+        let last_key = (last.entry.seq_num, last.entry.hash);
+        if (entry.seq_num, entry.hash) > last_key {
+            report
+                .rejected
+                .push(not_held(&entry, origin, "this log", HELD_PER_LOG));
+            return Ok(());
+        }
+        let last = cursor
+            .remove_held(last_key.0, last_key.1)
+            .expect("found above");
+        tx.take_held(&last.entry)?;
+        shared.held_total -= 1;
+        report
+            .rejected
+            .push(not_held(&last.entry, None, "this log", HELD_PER_LOG));
+    } else if shared.held_total >= HELD_IN_ALL as u64 {
+        report
+            .rejected
+            .push(not_held(&entry, origin, "the store", HELD_IN_ALL));
+        return Ok(());
+    }
+    tx.insert_held(&entry, payload.as_deref())?;
+    shared.held_total += 1;
+    cursor.add_held(HeldEntry {
+        has_payload: payload.is_some(),
+        entry,
+    });
+    // A log that holds entries has a row, even with no trusted entry.
+    cursor.dirty = true;
+    Ok(())
+}
+
+/// Takes a log's entries from seq num `from` on out of its trusted run,
+/// once a fork at `from` is found: they are held, and their operations
+/// (and those that depend on them) count no more, as if the fork had been
+/// known before they came.
+fn leave_log(
+    tx: &Tx<'_>,
+    cursor: &mut LogCursor,
+    shared: &mut Shared,
+    from: u64,
+    report: &mut IngestReport,
+) -> Result<(), StoreError> {
+    let Some((author, log_id)) = cursor.key else {
+        return Ok(());
+    };
+    let rows = tx.take_entries_from(&author, log_id, from)?;
+    let entries: Vec<(Entry, Vec<u8>)> = rows
+        .into_iter()
+        .filter_map(|(bytes, payload)| decode_entry(&bytes).ok().map(|e| (e, payload)))
+        .collect();
+    let ids: Vec<OperationId> = entries.iter().map(|(e, _)| e.hash).collect();
+    tx.forget_operations(&ids)?;
+    cursor.height = from - 1;
+    cursor.hashes.retain(|seq, _| *seq < from);
+    cursor.head = match from {
+        1 => None,
+        _ => cursor.main_hash(tx, from - 1)?,
+    };
+    cursor.ended_at = cursor.ended_at.filter(|e| *e < from);
+    if from == 1 {
+        cursor.festival = None;
+    }
+    cursor.dirty = true;
+    for (entry, payload) in entries {
+        hold(tx, cursor, shared, entry, Some(payload), None, report)?;
+    }
+    Ok(())
+}
 /// What an operation's dependencies say about it.
 enum Resolution {
     /// It belongs to this document.

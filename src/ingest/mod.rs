@@ -7,10 +7,21 @@
 //! transaction per batch of up to [`BATCH`] entries. A bad entry is
 //! reported with its author, log id, seq num and reason; the valid entries
 //! around it are kept.
+//!
+//! What counts is a function of the set of entries, never of their order:
+//! each entry is paired with the other entries of its log to find evidence
+//! of a fork, a log is trusted from seq 1 up to its first gap or fork
+//! point, and every valid entry outside that run is held (within
+//! [`HELD_PER_LOG`] and [`HELD_IN_ALL`]) until the entries before it come.
+//! `docs/bundle.md` gives the rule.
 
 mod check;
+mod cursor;
+mod fork;
+mod held;
 mod report;
 
+pub use held::{HELD_IN_ALL, HELD_PER_LOG, Held};
 pub use report::{IngestReport, Position, Reason, Rejection, Waiting};
 
 use std::collections::HashMap;
@@ -38,8 +49,10 @@ pub const BATCH: usize = 8 * CHUNK;
 pub struct RawEntry {
     /// The encoded Bamboo entry.
     pub entry: Vec<u8>,
-    /// The payload (an encoded operation).
-    pub payload: Vec<u8>,
+    /// The payload (an encoded operation); `None` for an entry that comes
+    /// without one, as each entry of a fork proof does: it is evidence of a
+    /// fork, but cannot join its log.
+    pub payload: Option<Vec<u8>>,
     /// Where it came from, for reports: e.g. `logs/<author>/0.bamboo record 3`.
     pub origin: String,
 }
@@ -56,9 +69,9 @@ pub type DecodedOperations = HashMap<OperationId, Box<Operation>>;
 /// operation decoded.
 pub(crate) struct Verified {
     pub entry: Entry,
-    pub payload: Vec<u8>,
-    /// Whether the payload's BLAKE3 hash is the entry's payload hash
-    /// (worked out with the signature, on all threads).
+    pub payload: Option<Vec<u8>>,
+    /// Whether the payload, if any, has the entry's payload hash (worked
+    /// out with the signature, on all threads).
     pub payload_hash_ok: bool,
     pub origin: String,
     pub operation: Result<Operation, OperationError>,
@@ -103,7 +116,7 @@ where
     S::IntoIter: Send,
 {
     let mut report = IngestReport::default();
-    let mut cursors = check::Cursors::default();
+    let mut cursors = cursor::Cursors::default();
     let mut source = source.into_iter();
     std::thread::scope(|scope| {
         // Three stages on their own threads: reading the source, preparing
@@ -174,6 +187,10 @@ where
         };
         consume()
     })?;
+    report.forks = std::mem::take(&mut cursors.shared.found)
+        .into_values()
+        .collect();
+    report.held = held::held_report(&store.read())?;
     tracing::debug!(
         ingested = report.ingested,
         duplicates = report.duplicates,
@@ -200,7 +217,7 @@ pub fn ingest_within(
     mut progress: impl FnMut(u64),
 ) -> Result<IngestReport, StoreError> {
     let mut report = IngestReport::default();
-    let mut cursors = check::Cursors::default();
+    let mut cursors = cursor::Cursors::default();
     cursors.begin(tx)?;
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Prepared>(1);
@@ -229,7 +246,7 @@ pub fn ingest_within(
 /// Checks and stores the entries of a prepared chunk in `tx`.
 fn store_prepared(
     tx: &Tx<'_>,
-    cursors: &mut check::Cursors,
+    cursors: &mut cursor::Cursors,
     prepared: Prepared,
     report: &mut IngestReport,
     mut decoded: Option<&mut DecodedOperations>,
@@ -315,9 +332,17 @@ fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
                     reason,
                 });
             }
-            let operation = decode_operation(&payload);
+            let operation = match &payload {
+                Some(payload) => decode_operation(payload),
+                // Never stored: an entry without its payload is only held.
+                None => Err(OperationError::Malformed(
+                    "the entry came without its payload".into(),
+                )),
+            };
             Checked::Verified(Box::new(Verified {
-                payload_hash_ok: Hash::of(&payload) == entry.payload_hash,
+                payload_hash_ok: payload
+                    .as_ref()
+                    .is_none_or(|p| Hash::of(p) == entry.payload_hash),
                 entry,
                 payload,
                 origin,
@@ -331,6 +356,9 @@ fn prepare(batch: Vec<RawEntry>, rejected: Vec<Rejection>) -> Prepared {
         entries: out,
     }
 }
+
+#[cfg(test)]
+mod fork_tests;
 
 #[cfg(test)]
 mod tests {
@@ -357,7 +385,7 @@ mod tests {
                 let entry = chain.append(&payload).unwrap();
                 RawEntry {
                     entry: entry.bytes,
-                    payload,
+                    payload: Some(payload),
                     origin: format!("entry {}", n + 1),
                 }
             })
@@ -407,7 +435,7 @@ mod tests {
             let source: Vec<RawEntry> = (0..6 * CHUNK)
                 .map(|n| RawEntry {
                     entry: vec![0; 8],
-                    payload: Vec::new(),
+                    payload: Some(Vec::new()),
                     origin: format!("entry {n}"),
                 })
                 .collect();

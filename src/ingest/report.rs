@@ -6,6 +6,8 @@ use crate::entry::{Entry, EntryError, OperationId, PublicKey};
 use crate::operation::OperationError;
 use crate::store::ForkProof;
 
+use super::Held;
+
 /// Where an entry sits: author, log id and seq num, as far as they are known.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Position {
@@ -76,23 +78,17 @@ pub enum Reason {
     /// The payload's hash is not the one the entry states.
     #[error("payload does not match the entry's payload hash")]
     PayloadHash,
-    /// The entry at the backlink's position is not stored.
-    #[error("missing backlink: seq {seq_num} of this log is not stored")]
-    MissingBacklink {
-        /// The backlink's seq num.
-        seq_num: u64,
-    },
-    /// The entry at the lipmaa link's position is not stored.
-    #[error("missing lipmaa link: seq {seq_num} of this log is not stored")]
-    MissingLipmaaLink {
-        /// The lipmaa link's seq num.
-        seq_num: u64,
-    },
-    /// The log is forked; entries from the fork on are not trusted.
-    #[error("the log is forked at seq {seq_num}: entries from there on are not trusted")]
-    Forked {
-        /// The first untrusted seq num.
-        seq_num: u64,
+    /// The entry is not part of its log's trusted run (yet), and the
+    /// entries held already fill a bound (see [`crate::ingest::HELD_PER_LOG`]
+    /// and [`crate::ingest::HELD_IN_ALL`]).
+    #[error(
+        "not held: {scope} already holds {limit} entries outside the trusted run of their log (the limit); send it again once the entries before it are in"
+    )]
+    NotHeld {
+        /// `this log` or `the store`.
+        scope: &'static str,
+        /// The bound.
+        limit: usize,
     },
     /// The payload is not a valid operation.
     #[error(transparent)]
@@ -196,8 +192,12 @@ pub struct IngestReport {
     pub duplicates: u64,
     /// Rejected entries, and broken parts of the source.
     pub rejected: Vec<Rejection>,
-    /// Fork proofs found.
+    /// Fork proofs stored, one per log that this ingest found forked (or
+    /// found a lesser proof for).
     pub forks: Vec<ForkProof>,
+    /// Per log, the entries held outside its trusted run: waiting for an
+    /// earlier entry, or kept as evidence beyond a fork.
+    pub held: Vec<Held>,
     /// Operations whose previous operation is not known yet; they take
     /// effect once it arrives.
     pub waiting: Vec<Waiting>,
@@ -209,19 +209,21 @@ impl IngestReport {
         self.rejected.is_empty() && self.forks.is_empty()
     }
 
-    /// The one-line summary: `ingested N, duplicates N, rejected N, forks N`.
+    /// The one-line summary: `ingested N, duplicates N, rejected N, forks
+    /// N, held N` (held: entries, in all logs).
     pub fn summary(&self) -> String {
         format!(
-            "ingested {}, duplicates {}, rejected {}, forks {}",
+            "ingested {}, duplicates {}, rejected {}, forks {}, held {}",
             self.ingested,
             self.duplicates,
             self.rejected.len(),
-            self.forks.len()
+            self.forks.len(),
+            self.held.iter().map(|h| h.entries).sum::<u64>()
         )
     }
 
-    /// Every rejection, fork and waiting operation, one a line, then the
-    /// summary.
+    /// Every rejection, fork, log that holds entries and waiting
+    /// operation, one a line, then the summary.
     pub fn lines(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
             .rejected
@@ -234,6 +236,9 @@ impl IngestReport {
                 "fork: author {} log {} seq {}: {} (entries {} and {}); the log is not trusted from seq {} on",
                 fork.author, fork.log_id, fork.seq_num, fork.kind.as_str(), first, second, fork.seq_num
             ));
+        }
+        for held in &self.held {
+            lines.push(format!("held: {held}"));
         }
         for waiting in &self.waiting {
             lines.push(format!(

@@ -99,17 +99,28 @@ impl StoredOperations {
     }
 }
 
+/// One line per forked log: its first untrusted seq num and the kind of
+/// its proof there (the least, should a store from before one proof per
+/// log hold several).
 fn forked_logs(reader: &Reader<'_>) -> Result<Vec<ForkedLog>, StoreError> {
-    Ok(reader
-        .fork_proofs()?
-        .into_iter()
-        .map(|p| ForkedLog {
+    let mut forks: Vec<ForkedLog> = Vec::new();
+    for p in reader.fork_proofs()? {
+        let fork = ForkedLog {
             author: p.author,
             log_id: p.log_id,
             seq_num: p.seq_num,
             kind: p.kind,
-        })
-        .collect())
+        };
+        match forks.last_mut() {
+            Some(last) if (last.author, last.log_id) == (p.author, p.log_id) => {
+                if (fork.seq_num, fork.kind) < (last.seq_num, last.kind) {
+                    *last = fork;
+                }
+            }
+            _ => forks.push(fork),
+        }
+    }
+    Ok(forks)
 }
 
 #[cfg(test)]

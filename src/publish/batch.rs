@@ -147,7 +147,7 @@ impl Batch<'_, '_> {
             ids.push(id);
             raw.push(RawEntry {
                 entry,
-                payload,
+                payload: Some(payload),
                 origin: format!("local publish, batch item {n}"),
             });
         }

@@ -34,7 +34,7 @@ fn entries(from: &Store, author: &PublicKey, log_id: u64) -> Vec<RawEntry> {
         .for_each_entry(author, log_id, |entry, payload| {
             out.push(RawEntry {
                 entry: entry.to_vec(),
-                payload: payload.to_vec(),
+                payload: Some(payload.to_vec()),
                 origin: format!("log {log_id} record {}", out.len()),
             });
             Ok(())

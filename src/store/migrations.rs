@@ -63,6 +63,19 @@ pub(super) const MIGRATIONS: &[&str] = &[
         SELECT author, log_id, seq_num, hash, backlink, entry, payload FROM entries;
     DROP TABLE entries;
     ALTER TABLE entries_rowid RENAME TO entries;",
+    // 3: held entries: valid entries that are not (yet) part of their
+    // log's trusted run, kept so that evidence of a fork is found whichever
+    // entry comes first, and so that a later source can fill a gap. A
+    // payload is NULL when the entry came only inside a fork proof.
+    "CREATE TABLE held (
+        author BLOB NOT NULL,
+        log_id INTEGER NOT NULL,
+        seq_num INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        entry BLOB NOT NULL,
+        payload BLOB,
+        PRIMARY KEY (author, log_id, seq_num, hash)
+    );",
 ];
 
 /// Brings the store's schema up to date, one transaction per migration.

@@ -1,11 +1,14 @@
 //! The node's database: SQLite through rusqlite, in WAL mode. It holds the
-//! verified entries and payloads, log heights, operations and fork proofs,
+//! verified entries and payloads, log heights, operations, fork proofs and
+//! held entries (those not, or not yet, part of their log's trusted run),
 //! and can always be rebuilt from a log bundle.
 
+mod held;
 mod lookup;
 mod migrations;
 mod queries;
 
+pub use held::{EntryRecord, HeldLog, HeldRow};
 pub use queries::{ForkKind, ForkProof, KnownOperation, LogState, OperationRef, PendingOperation};
 
 use std::path::{Path, PathBuf};

@@ -25,8 +25,9 @@ pub struct LogState {
     pub festival: Option<DocumentId>,
 }
 
-/// The four kinds of fork proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The four kinds of fork proof. Their order (as declared) decides
+/// between proofs at the same seq num (see `docs/bundle.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ForkKind {
     /// Two different entries at the same (author, log id, seq num).
     SameSeqNum,
@@ -84,6 +85,19 @@ pub struct ForkProof {
 }
 
 impl ForkProof {
+    /// Reads a proof from a row of `author, log_id, seq_num, kind,
+    /// first_entry, second_entry`.
+    pub(super) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ForkProof> {
+        Ok(ForkProof {
+            author: PublicKey(row.get(0)?),
+            log_id: row.get::<_, i64>(1)? as u64,
+            seq_num: row.get::<_, i64>(2)? as u64,
+            kind: ForkKind::parse(&row.get::<_, String>(3)?),
+            first_entry: row.get(4)?,
+            second_entry: row.get(5)?,
+        })
+    }
+
     /// The hashes of both entries.
     pub fn hashes(&self) -> (Hash, Hash) {
         (Hash::of(&self.first_entry), Hash::of(&self.second_entry))
@@ -131,7 +145,7 @@ pub struct StoredEntry {
 }
 
 impl Tx<'_> {
-    fn err(&self, source: rusqlite::Error) -> StoreError {
+    pub(super) fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -556,18 +570,9 @@ impl Reader<'_> {
                 "SELECT author, log_id, seq_num, kind, first_entry, second_entry FROM fork_proofs ORDER BY author, log_id, seq_num, kind, second_entry",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map([], |row| {
-            Ok(ForkProof {
-                author: PublicKey(row.get(0)?),
-                log_id: row.get::<_, i64>(1)? as u64,
-                seq_num: row.get::<_, i64>(2)? as u64,
-                kind: ForkKind::parse(&row.get::<_, String>(3)?),
-                first_entry: row.get(4)?,
-                second_entry: row.get(5)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+        stmt.query_map([], ForkProof::from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     /// The number of stored entries.
