@@ -95,7 +95,7 @@ fn main() -> anyhow::Result<()> {
         .with_context(|| format!("opening the festival directory {}", args.dir.display()))?;
     let festival = session.festival(None)?;
     let model = materialize(&session.dir.store).context("reading the festival")?;
-    let meeting = plan(&model, festival, session.public_key(), args.people, seed)?;
+    let meeting = plan(&model, festival, session.public_key()?, args.people, seed)?;
     eprintln!(
         "seed {seed}: {} at `{}` ({}), {}",
         meeting.names().join(", "),
