@@ -10,7 +10,8 @@ use super::AuthorError;
 use super::session::Session;
 use crate::entry::{DocumentId, OperationId, PublicKey};
 use crate::materialize::{
-    Booking, Event, Model, PolicyRequest, RequestState, Resource, materialize, policy_for,
+    Booking, Event, Model, PolicyRequest, RequestState, Resource, awaiting_decision, materialize,
+    overlapping_confirmed, policy_for,
 };
 use crate::operation::{AuthorizationFields, Decision, Fields, Operation, Policy, SchemaId};
 use crate::render::days::format_span;
@@ -77,19 +78,13 @@ impl std::fmt::Display for Decided {
 }
 
 /// The live events confirmed (effectively) for `resource` whose timeframe
-/// overlaps `event`'s, other than `event` itself, by start.
+/// overlaps `event`'s, other than `event` itself, by start (see
+/// [`overlapping_confirmed`]).
 fn overlapping<'m>(model: &'m Model, resource: &Resource, event: &Event) -> Vec<&'m Event> {
-    let mut found: Vec<&Event> = resource
-        .bookings
+    overlapping_confirmed(model, resource, event)
         .iter()
-        .filter(|b| b.event != event.id && b.state == RequestState::Confirmed)
-        .filter_map(|b| model.events.get(&b.event))
-        .filter(|other| {
-            !other.version.deleted && other.start < event.end && event.start < other.end
-        })
-        .collect();
-    found.sort_by_key(|e| (e.start, e.id));
-    found
+        .filter_map(|id| model.events.get(id))
+        .collect()
 }
 
 fn zone(model: &Model, event: &Event) -> Tz {
@@ -108,45 +103,48 @@ impl Session {
     ///
     /// Errors: [`AuthorError::Store`] if the store cannot be read.
     pub fn pending(&self) -> Result<Vec<PendingLine>, AuthorError> {
-        let model = materialize(&self.dir.store)?;
+        self.pending_in(&materialize(&self.dir.store)?)
+    }
+
+    /// [`Session::pending`] in an already materialized `model`.
+    fn pending_in(&self, model: &Model) -> Result<Vec<PendingLine>, AuthorError> {
         let me = self.public_key()?;
         let reader = self.dir.store.read();
         let mut lines = Vec::new();
-        for event in model.events.values().filter(|e| !e.version.deleted) {
-            for request in &event.requests {
-                let lapsed = match request.state {
-                    RequestState::Pending => false,
-                    RequestState::Lapsed => true,
-                    _ => continue,
-                };
-                let Some(resource) = model.resources.get(&request.resource) else {
-                    continue;
-                };
-                if resource.owner != me || resource.version.deleted {
-                    continue;
-                }
-                let arrival = reader.arrival(&event.version.id)?.unwrap_or(i64::MAX);
-                let requester = model.people.get(&event.author);
-                lines.push((
-                    (arrival, event.id, resource.id),
-                    PendingLine {
-                        event: event.id,
-                        event_title: event.title.clone(),
-                        when: format_span(event.start, event.end, zone(&model, event)),
-                        requester: event.author,
-                        requester_name: requester
-                            .map(|p| p.name())
-                            .unwrap_or_else(|| event.author.short()),
-                        resource: resource.id,
-                        resource_title: resource.title.clone(),
-                        lapsed,
-                        overlaps: overlapping(&model, resource, event)
-                            .into_iter()
-                            .map(|e| (e.id, e.title.clone()))
-                            .collect(),
-                    },
-                ));
+        for awaiting in awaiting_decision(model, &me) {
+            let (Some(event), Some(resource)) = (
+                model.events.get(&awaiting.event),
+                model.resources.get(&awaiting.resource),
+            ) else {
+                continue;
+            };
+            if resource.version.deleted {
+                continue;
             }
+            let arrival = reader.arrival(&event.version.id)?.unwrap_or(i64::MAX);
+            lines.push((
+                (arrival, event.id, resource.id),
+                PendingLine {
+                    event: event.id,
+                    event_title: event.title.clone(),
+                    when: format_span(event.start, event.end, zone(model, event)),
+                    requester: event.author,
+                    requester_name: model
+                        .people
+                        .get(&event.author)
+                        .map(|p| p.name())
+                        .unwrap_or_else(|| event.author.short()),
+                    resource: resource.id,
+                    resource_title: resource.title.clone(),
+                    lapsed: awaiting.state == RequestState::Lapsed,
+                    overlaps: awaiting
+                        .overlapping
+                        .iter()
+                        .filter_map(|id| model.events.get(id))
+                        .map(|e| (e.id, e.title.clone()))
+                        .collect(),
+                },
+            ));
         }
         lines.sort_by_key(|(order, _)| *order);
         Ok(lines.into_iter().map(|(_, line)| line).collect())
@@ -257,16 +255,7 @@ impl Session {
                 });
             }
         }
-        let planned = Planned {
-            festival: resource.festival,
-            event: event.id,
-            event_title: event.title.clone(),
-            version: event.version.id,
-            resource: resource.id,
-            resource_title: resource.title.clone(),
-            decision,
-            note: note.to_owned(),
-        };
+        let planned = Planned::new(resource, event, decision, note.to_owned());
         Ok(self.publish_decisions(vec![planned])?.remove(0))
     }
 
@@ -307,7 +296,7 @@ impl Session {
         let mut model = materialize(&self.dir.store)?;
         let me = self.public_key()?;
         let waiting: Vec<(DocumentId, DocumentId)> = self
-            .pending()?
+            .pending_in(&model)?
             .into_iter()
             .filter(|line| only.is_none_or(|only| only.contains(&line.resource)))
             .map(|line| (line.event, line.resource))
@@ -326,16 +315,7 @@ impl Session {
                 continue;
             };
             let (decision, note) = (decided.decision, decided.note);
-            planned.push(Planned {
-                festival: resource.festival,
-                event: event.id,
-                event_title: event.title.clone(),
-                version: event.version.id,
-                resource: resource.id,
-                resource_title: resource.title.clone(),
-                decision,
-                note,
-            });
+            planned.push(Planned::new(resource, event, decision, note));
             // Later requests see this decision.
             let state = match decision {
                 Decision::Confirmed => RequestState::Confirmed,
@@ -409,4 +389,20 @@ struct Planned {
     resource_title: String,
     decision: Decision,
     note: String,
+}
+
+impl Planned {
+    /// The decision on `event`'s current version's request of `resource`.
+    fn new(resource: &Resource, event: &Event, decision: Decision, note: String) -> Planned {
+        Planned {
+            festival: resource.festival,
+            event: event.id,
+            event_title: event.title.clone(),
+            version: event.version.id,
+            resource: resource.id,
+            resource_title: resource.title.clone(),
+            decision,
+            note,
+        }
+    }
 }

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::write::write_log;
+use super::write::{proofs_by_log, write_log};
 use super::{BundleError, BundleReader, LogFile, Manifest, write_manifest};
 use crate::entry::PublicKey;
-use crate::store::{ForkProof, Store};
+use crate::store::Store;
 
 /// Rewrites the log files of `changed` (author, log id) in the bundle at
 /// `dir`, and every log whose height in the store differs from the one
@@ -39,13 +39,7 @@ pub fn update_bundle(
         .into_iter()
         .map(|log| (log.author, log.log_id))
         .collect();
-    let mut proofs: BTreeMap<(PublicKey, u64), Vec<ForkProof>> = BTreeMap::new();
-    for proof in reader.fork_proofs()? {
-        proofs
-            .entry((proof.author, proof.log_id))
-            .or_default()
-            .push(proof);
-    }
+    let mut proofs = proofs_by_log(&reader)?;
     let mut logs = Vec::new();
     for log in reader.logs()? {
         let key = (log.author, log.log_id);

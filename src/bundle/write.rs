@@ -42,6 +42,21 @@ pub fn write_site_bundle(
 /// Errors: as [`write_bundle`].
 pub fn write_log_files(store: &Store, dir: &Path) -> Result<Vec<LogFile>, BundleError> {
     let reader = store.read();
+    let mut proofs = proofs_by_log(&reader)?;
+    let mut logs = Vec::new();
+    for log in reader.logs()? {
+        let proofs = proofs.remove(&(log.author, log.log_id)).unwrap_or_default();
+        logs.push(write_log(&reader, dir, log.author, log.log_id, proofs)?);
+    }
+    Ok(logs)
+}
+
+/// The store's fork proofs, by (author, log id).
+///
+/// Errors: [`BundleError::Store`] if the store fails.
+pub(super) fn proofs_by_log(
+    reader: &crate::store::Reader<'_>,
+) -> Result<BTreeMap<(PublicKey, u64), Vec<ForkProof>>, BundleError> {
     let mut proofs: BTreeMap<(PublicKey, u64), Vec<ForkProof>> = BTreeMap::new();
     for proof in reader.fork_proofs()? {
         proofs
@@ -49,12 +64,7 @@ pub fn write_log_files(store: &Store, dir: &Path) -> Result<Vec<LogFile>, Bundle
             .or_default()
             .push(proof);
     }
-    let mut logs = Vec::new();
-    for log in reader.logs()? {
-        let proofs = proofs.remove(&(log.author, log.log_id)).unwrap_or_default();
-        logs.push(write_log(&reader, dir, log.author, log.log_id, proofs)?);
-    }
-    Ok(logs)
+    Ok(proofs)
 }
 
 /// Writes the files of one log (its trusted run, held entries and fork
