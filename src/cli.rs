@@ -147,6 +147,42 @@ pub enum Command {
     /// Apply the owner policies of this key's resources to every request
     /// that waits (first_come_first_served confirms or denies; manual waits).
     Decide,
+    /// Sync the festival with peers once, both ways, and stop: prints per
+    /// peer the entries received, sent and rejected; exits 1 if a peer
+    /// failed. A directory that holds no festival pulls every festival the
+    /// peers hold (or only --festival).
+    Sync {
+        /// A peer's address, e.g. /ip4/192.168.1.7/tcp/4111, with or
+        /// without its /p2p/<peer id> (repeatable).
+        #[arg(long = "peer", value_name = "MULTIADDR", required = true)]
+        peers: Vec<String>,
+        /// Only this festival (its document id).
+        #[arg(long, value_name = "ID")]
+        festival: Option<String>,
+        /// Give up after this long, e.g. 30s, 2m.
+        #[arg(long, default_value = "30s")]
+        timeout: String,
+    },
+    /// Run a replicating node until Ctrl-C or SIGTERM: listen, find peers
+    /// on the local network by mDNS, dial --peer, and keep syncing.
+    Node {
+        /// An address to listen on (repeatable; default
+        /// /ip4/0.0.0.0/tcp/4111).
+        #[arg(long, value_name = "MULTIADDR")]
+        listen: Vec<String>,
+        /// A peer to dial and keep dialling (repeatable).
+        #[arg(long = "peer", value_name = "MULTIADDR")]
+        peers: Vec<String>,
+        /// Do not look for peers by mDNS.
+        #[arg(long)]
+        no_mdns: bool,
+        /// Only this festival (its document id).
+        #[arg(long, value_name = "ID")]
+        festival: Option<String>,
+    },
+    /// List the peers the node met: when each was last seen and synced,
+    /// the entries exchanged, and how many of this key's entries it holds.
+    Peers,
     /// List what the directory holds, with short ids.
     Ls {
         /// events, resources, people or festivals.

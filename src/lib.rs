@@ -41,5 +41,6 @@ mod parallel;
 pub mod publish;
 mod random;
 pub mod render;
+pub mod replicate;
 pub mod script;
 pub mod store;

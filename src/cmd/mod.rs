@@ -8,6 +8,7 @@ mod import_schedule;
 mod init;
 mod key;
 mod progress;
+mod replicate;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 | Command::Import { .. }
                 | Command::Fork { .. }
                 | Command::ImportSchedule { .. }
+                | Command::Sync { .. }
         );
         if creates {
             std::fs::create_dir_all(dir)
@@ -68,5 +70,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deny(args) => author::decision(args, false, key),
         Command::Decide => author::decide(key),
         Command::Ls { what, day, json } => author::ls(what, day, json, key),
+        Command::Sync {
+            peers,
+            festival,
+            timeout,
+        } => replicate::sync(&peers, festival.as_deref(), &timeout, key),
+        Command::Node {
+            listen,
+            peers,
+            no_mdns,
+            festival,
+        } => replicate::node(&listen, &peers, !no_mdns, festival.as_deref(), key),
+        Command::Peers => replicate::peers(key),
     }
 }

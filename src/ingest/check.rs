@@ -438,8 +438,9 @@ fn resolve(tx: &Tx<'_>, op: &PendingOperation) -> Result<Resolution, StoreError>
     Ok(Resolution::Document(document))
 }
 
-/// The festival a log belongs to, from its first operation.
-fn log_festival(operation: &Operation, id: Hash) -> Option<DocumentId> {
+/// The festival a log belongs to, from its first operation (`id` is the
+/// hash of the entry that carries it).
+pub(crate) fn log_festival(operation: &Operation, id: Hash) -> Option<DocumentId> {
     match operation.fields.as_ref()? {
         Fields::Festival(_) if operation.action == Action::Create => Some(id),
         Fields::Festival(f) => f.parent,

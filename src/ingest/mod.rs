@@ -21,6 +21,7 @@ mod fork;
 mod held;
 mod report;
 
+pub(crate) use check::log_festival;
 pub use held::{HELD_IN_ALL, HELD_PER_LOG, Held};
 pub use report::{IngestReport, Position, Reason, Rejection, Waiting};
 

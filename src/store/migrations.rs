@@ -76,6 +76,24 @@ pub(super) const MIGRATIONS: &[&str] = &[
         payload BLOB,
         PRIMARY KEY (author, log_id, seq_num, hash)
     );",
+    // 4: the peers a node met (`pandafest peers`): when it saw and last
+    // synced with each (Unix seconds, UTC), the entries exchanged, and the
+    // heights each peer sent last.
+    "CREATE TABLE peers (
+        peer TEXT PRIMARY KEY,
+        addr TEXT NOT NULL,
+        last_seen INTEGER NOT NULL,
+        last_synced INTEGER,
+        received INTEGER NOT NULL DEFAULT 0,
+        sent INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE peer_heights (
+        peer TEXT NOT NULL,
+        author BLOB NOT NULL,
+        log_id INTEGER NOT NULL,
+        seq_num INTEGER NOT NULL,
+        PRIMARY KEY (peer, author, log_id)
+    ) WITHOUT ROWID;",
 ];
 
 /// Brings the store's schema up to date, one transaction per migration.

@@ -6,9 +6,11 @@
 mod held;
 mod lookup;
 mod migrations;
+mod peers;
 mod queries;
 
 pub use held::{EntryRecord, HeldLog, HeldRow};
+pub use peers::PeerRow;
 pub use queries::{ForkKind, ForkProof, KnownOperation, LogState, OperationRef, PendingOperation};
 
 use std::path::{Path, PathBuf};

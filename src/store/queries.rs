@@ -461,6 +461,44 @@ impl Reader<'_> {
         Ok(Ok(()))
     }
 
+    /// SQLite's `PRAGMA data_version` on this connection: it changes
+    /// exactly when another connection (another pandafest on the same
+    /// store) committed since the last call; this connection's own commits
+    /// leave it as it is. A node polls it to notice entries written beside
+    /// it.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` (entry, payload) pairs of a log from seq num `from`
+    /// on, in seq order.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails.
+    pub fn entries_from(
+        &self,
+        author: &PublicKey,
+        log_id: u64,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT entry, payload FROM entries WHERE author = ? AND log_id = ? AND seq_num >= ? ORDER BY seq_num LIMIT ?",
+            )
+            .and_then(|mut s| {
+                s.query_map(
+                    params![&author.0[..], log_id as i64, from as i64, limit as i64],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?
+                .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
     /// The encoded entry at a position, if stored.
     pub fn entry_bytes(
         &self,

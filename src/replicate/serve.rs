@@ -1,0 +1,91 @@
+//! Answering a `Sync` request: the page of what the asker lacks.
+
+use std::collections::HashMap;
+
+use crate::entry::PublicKey;
+use crate::store::{Reader, StoreError};
+
+use super::protocol::{LogHeight, PAGE_BYTES, PAGE_ENTRIES, Page, WireEntry, WireProof};
+use super::unit::Unit;
+
+/// Heights by log, as a peer sent them.
+pub type HeightMap = HashMap<(PublicKey, u64), LogHeight>;
+
+/// Heights by log from a list (a later line for one log replaces an
+/// earlier one).
+pub fn height_map(heights: &[LogHeight]) -> HeightMap {
+    heights
+        .iter()
+        .map(|h| ((PublicKey(h.author), h.log_id), h.clone()))
+        .collect()
+}
+
+/// The page of `unit` that a peer with heights `theirs` lacks: entries
+/// above its height, log by log in the unit's order and in seq order
+/// within a log, and the fork proofs it does not name, at most
+/// [`PAGE_ENTRIES`] items or about [`PAGE_BYTES`] bytes. `more` is set
+/// when the page is full: the unit may hold more.
+///
+/// Errors: [`StoreError`] if SQLite fails.
+pub fn page_for(reader: &Reader<'_>, unit: &Unit, theirs: &HeightMap) -> Result<Page, StoreError> {
+    let mut page = Page {
+        heights: unit.heights(),
+        ..Page::default()
+    };
+    let mut bytes = 0usize;
+    let mut items = 0usize;
+    for log in &unit.logs {
+        let key = (log.author, log.log_id);
+        let their = theirs.get(&key);
+        if let Some(digest) = unit.forks.get(&key)
+            && their.and_then(|h| h.fork) != Some(*digest)
+        {
+            if items >= PAGE_ENTRIES {
+                page.more = true;
+                return Ok(page);
+            }
+            for proof in reader
+                .fork_proofs()?
+                .into_iter()
+                .filter(|p| (p.author, p.log_id) == key)
+                .take(1)
+            {
+                bytes += proof.first_entry.len() + proof.second_entry.len();
+                items += 1;
+                page.proofs.push(WireProof {
+                    first: proof.first_entry,
+                    second: proof.second_entry,
+                });
+            }
+        }
+        let from = their.map_or(0, |h| h.seq_num) + 1;
+        if from > log.height {
+            continue;
+        }
+        if items >= PAGE_ENTRIES || bytes >= PAGE_BYTES {
+            page.more = true;
+            return Ok(page);
+        }
+        let mut next = from;
+        while next <= log.height {
+            let want = (PAGE_ENTRIES - items).min(256);
+            let chunk = reader.entries_from(&log.author, log.log_id, next, want)?;
+            if chunk.is_empty() {
+                break;
+            }
+            for (entry, payload) in chunk {
+                bytes += entry.len() + payload.len();
+                items += 1;
+                next += 1;
+                page.entries.push(WireEntry { entry, payload });
+                if items >= PAGE_ENTRIES || bytes >= PAGE_BYTES {
+                    // Full: the asker asks again, and learns from that
+                    // answer (perhaps empty) whether anything is left.
+                    page.more = true;
+                    return Ok(page);
+                }
+            }
+        }
+    }
+    Ok(page)
+}
