@@ -56,15 +56,13 @@ fn print(summary: &PeerSummary) {
         }
         _ => summary.addr.clone(),
     };
+    let counts = format!(
+        "received {}, sent {}, rejected {}; requests sent {}, answered {}",
+        summary.received, summary.sent, summary.rejected, summary.requests, summary.served
+    );
     match &summary.failed {
-        None => println!(
-            "peer {who}: received {}, sent {}, rejected {}",
-            summary.received, summary.sent, summary.rejected
-        ),
-        Some(why) => println!(
-            "peer {who}: failed: {why} (received {}, sent {}, rejected {})",
-            summary.received, summary.sent, summary.rejected
-        ),
+        None => println!("peer {who}: {counts}"),
+        Some(why) => println!("peer {who}: failed: {why} ({counts})"),
     }
 }
 

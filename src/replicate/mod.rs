@@ -111,7 +111,9 @@ pub fn run(
     dir.ingest_logs(indicatif::ProgressBar::hidden())?;
     let key = load_or_create_node_key(&options.root)?;
     let request_timeout = match options.mode {
-        Mode::Sync { timeout } => timeout.min(Duration::from_secs(10)),
+        // Half the run at most: a peer that stalls fails with a time-out
+        // of its own while the run goes on with the others.
+        Mode::Sync { timeout } => (timeout / 2).min(Duration::from_secs(10)),
         Mode::Node => Duration::from_secs(10),
     };
     let config = net::NetConfig {

@@ -1,0 +1,697 @@
+//! Replication between real `pandafest` processes on 127.0.0.1 (mDNS off,
+//! but for the LAN test), and against hostile peers made here with
+//! libp2p and the protocol's own types.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, StreamProtocol, noise, tcp, yamux};
+use pandafest::entry::{DocumentId, Hash, KeyPair, LogChain, PublicKey};
+use pandafest::festival_dir::FestivalDir;
+use pandafest::operation::{Fields, Operation, Policy, ResourceFields, ResourceKind, encode_operation};
+use pandafest::replicate::protocol::{
+    LogHeight, PROTOCOL, Page, Request, Response, WireEntry, encode, read_message,
+};
+use pandafest::store::{Store, store_path};
+
+fn pandafest() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pandafest"));
+    command.env("RUST_LOG", "pandafest=info");
+    command
+}
+
+/// A copy of the sample festival in `dir`.
+fn sample_in(dir: &Path) -> PathBuf {
+    let to = dir.to_path_buf();
+    std::fs::create_dir_all(&to).unwrap();
+    common::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-festival"),
+        &to,
+    );
+    to
+}
+
+/// The sample festival's id.
+fn sample_festival(dir: &Path) -> DocumentId {
+    let mut festival = FestivalDir::open(dir).unwrap();
+    festival
+        .ingest_logs(indicatif::ProgressBar::hidden())
+        .unwrap();
+    let roots = pandafest::replicate::unit::root_festivals(&festival.store.read()).unwrap();
+    assert_eq!(roots.len(), 1, "{roots:?}");
+    Hash(roots[0].id)
+}
+
+/// A running `pandafest node`; stopped with SIGTERM when dropped.
+struct Node {
+    child: Child,
+    addr: String,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Node {
+    fn start(dir: &Path, extra: &[&str]) -> Node {
+        let mut child = pandafest()
+            .arg("--dir")
+            .arg(dir)
+            .args(["node", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+            .args(extra)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (send, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut node = Node {
+            child,
+            addr: String::new(),
+            lines,
+        };
+        let line = node.wait_for("listening on ", Duration::from_secs(20));
+        node.addr = line["listening on ".len()..].to_string();
+        node
+    }
+
+    /// Waits for a stderr line containing `text`; panics after `limit`.
+    fn wait_for(&mut self, text: &str, limit: Duration) -> String {
+        let end = Instant::now() + limit;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no line with `{text}` within {limit:?}"),
+            }
+        }
+    }
+
+    /// Stops it with SIGTERM and returns its stderr lines since.
+    fn stop(mut self) -> Vec<String> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = self.child.wait().unwrap();
+        assert!(exit.success(), "the node exits cleanly on SIGTERM: {exit}");
+        self.lines.try_iter().collect()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sync(dir: &Path, args: &[&str]) -> Output {
+    pandafest()
+        .arg("--dir")
+        .arg(dir)
+        .arg("sync")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn build(dir: &Path, out: &Path) {
+    let output = pandafest()
+        .arg("build")
+        .arg(dir)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+/// Every file under `dir`, with its bytes.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn entry_count(dir: &Path) -> u64 {
+    Store::open(&store_path(dir))
+        .unwrap()
+        .read()
+        .entry_count()
+        .unwrap()
+}
+
+fn log_height(dir: &Path, author: PublicKey, log_id: u64) -> Option<u64> {
+    Store::open(&store_path(dir))
+        .unwrap()
+        .read()
+        .logs()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.author == author && l.log_id == log_id)
+        .map(|l| l.height)
+}
+
+#[test]
+fn three_nodes_replicate_the_sample_festival_and_build_the_same_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let b = tmp.path().join("b");
+    let c = tmp.path().join("c");
+    let node_a = Node::start(&a, &[]);
+    let out = sync(&b, &["--peer", &node_a.addr]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("received 115, sent 0, rejected 0"), "{}", text(&out));
+    // C syncs from B only (B as a node), given B's address without its
+    // peer id.
+    let node_b = Node::start(&b, &[]);
+    let bare = node_b.addr.split("/p2p/").next().unwrap().to_string();
+    let out = sync(&c, &["--peer", &bare]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("received 115"), "{}", text(&out));
+    drop(node_b);
+    drop(node_a);
+    build(&a, &tmp.path().join("site-a"));
+    build(&c, &tmp.path().join("site-c"));
+    let site_a = files(&tmp.path().join("site-a"));
+    let site_c = files(&tmp.path().join("site-c"));
+    assert!(site_a.len() > 50);
+    assert_eq!(site_a.len(), site_c.len());
+    for ((path_a, bytes_a), (path_c, bytes_c)) in site_a.iter().zip(&site_c) {
+        assert_eq!(path_a, path_c);
+        assert!(bytes_a == bytes_c, "{} differs", path_a.display());
+    }
+    // logs/ was rewritten in C from what arrived: the same bundle.
+    assert_eq!(files(&a.join("logs")), files(&c.join("logs")));
+}
+
+#[test]
+fn an_up_to_date_resync_is_one_request_and_one_response() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let b = tmp.path().join("b");
+    let node_a = Node::start(&a, &[]);
+    let out = sync(&b, &["--peer", &node_a.addr]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = sync(&b, &["--peer", &node_a.addr]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "received 0, sent 0, rejected 0; requests sent 1, answered 0"
+        ),
+        "{}",
+        text(&out)
+    );
+    let lines = node_a.stop();
+    assert!(!lines.iter().any(|l| l.contains("WARN")), "{lines:?}");
+}
+
+#[test]
+fn an_event_added_beside_a_node_reaches_the_other_node_within_a_second() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let b = tmp.path().join("b");
+    std::fs::create_dir_all(&b).unwrap();
+    let key = pandafest()
+        .args(["key", "new"])
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert!(key.status.success(), "{}", text(&key));
+    let node_a = Node::start(&a, &[]);
+    let mut node_b = Node::start(&b, &["--peer", &node_a.addr]);
+    node_b.wait_for("entries in 115", Duration::from_secs(20));
+    let before = entry_count(&b);
+    let added = pandafest()
+        .arg("--dir")
+        .arg(&a)
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Live test",
+            "--start",
+            "2027-07-17 15:00",
+            "--duration",
+            "1h",
+        ])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", text(&added));
+    let published = Instant::now();
+    while entry_count(&b) == before {
+        assert!(
+            published.elapsed() < Duration::from_secs(1),
+            "the event is not in B's store within 1 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGTERM stops B cleanly, and its logs/ then holds the event.
+    node_b.stop();
+    let bundle = pandafest::bundle::BundleReader::open(&b.join("logs")).unwrap();
+    assert_eq!(bundle.entry_count(), before + 1);
+    drop(node_a);
+}
+
+// ---- hostile peers -------------------------------------------------------
+
+/// What a hostile peer answers.
+enum Reply {
+    /// These bytes, as they are.
+    Bytes(Vec<u8>),
+    /// These bytes, then nothing for a minute.
+    Stall(Vec<u8>),
+}
+
+#[derive(Clone, Default)]
+struct HostileCodec;
+
+impl request_response::Codec for HostileCodec {
+    type Protocol = StreamProtocol;
+    type Request = Request;
+    type Response = Reply;
+
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> std::io::Result<Request>
+    where
+        T: futures::AsyncRead + Unpin + Send,
+    {
+        read_message(io, "request").await
+    }
+
+    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> std::io::Result<Reply>
+    where
+        T: futures::AsyncRead + Unpin + Send,
+    {
+        use futures::AsyncReadExt;
+        let mut bytes = Vec::new();
+        io.read_to_end(&mut bytes).await?;
+        Ok(Reply::Bytes(bytes))
+    }
+
+    async fn write_request<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        request: Request,
+    ) -> std::io::Result<()>
+    where
+        T: futures::AsyncWrite + Unpin + Send,
+    {
+        use futures::AsyncWriteExt;
+        io.write_all(&encode(&request)?).await?;
+        io.close().await
+    }
+
+    async fn write_response<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        reply: Reply,
+    ) -> std::io::Result<()>
+    where
+        T: futures::AsyncWrite + Unpin + Send,
+    {
+        use futures::AsyncWriteExt;
+        match reply {
+            Reply::Bytes(bytes) => {
+                io.write_all(&bytes).await?;
+                io.close().await
+            }
+            Reply::Stall(bytes) => {
+                io.write_all(&bytes).await?;
+                io.flush().await?;
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                Ok(())
+            }
+        }
+    }
+}
+
+type Answer = Box<dyn Fn(&Request) -> Reply + Send>;
+
+/// Starts a hostile peer on 127.0.0.1 that answers with `answer`; with
+/// `flood`, it dials that address and sends `Festivals` requests as fast
+/// as it can. Returns its address with its peer id.
+fn hostile_peer(answer: Answer, flood: Option<String>) -> String {
+    let (send, addr) = mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let mut swarm = libp2p::SwarmBuilder::with_new_identity()
+                .with_tokio()
+                .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+                .unwrap()
+                .with_behaviour(|_| {
+                    request_response::Behaviour::with_codec(
+                        HostileCodec,
+                        [(StreamProtocol::new(PROTOCOL), ProtocolSupport::Full)],
+                        request_response::Config::default()
+                            .with_request_timeout(Duration::from_secs(120))
+                            .with_max_concurrent_streams(10_000),
+                    )
+                })
+                .unwrap()
+                .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+                .build();
+            swarm
+                .listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap())
+                .unwrap();
+            if let Some(target) = &flood {
+                swarm.dial(target.parse::<Multiaddr>().unwrap()).unwrap();
+            }
+            loop {
+                match swarm.select_next_some().await {
+                    SwarmEvent::NewListenAddr { address, .. } => {
+                        let me = *swarm.local_peer_id();
+                        let _ = send.send(format!("{address}/p2p/{me}"));
+                    }
+                    SwarmEvent::ConnectionEstablished { peer_id, .. } if flood.is_some() => {
+                        for _ in 0..300 {
+                            swarm
+                                .behaviour_mut()
+                                .send_request(&peer_id, Request::Festivals);
+                        }
+                    }
+                    SwarmEvent::Behaviour(request_response::Event::Message {
+                        message:
+                            request_response::Message::Request {
+                                request, channel, ..
+                            },
+                        ..
+                    }) => {
+                        let _ = swarm.behaviour_mut().send_response(channel, answer(&request));
+                    }
+                    _ => {}
+                }
+            }
+        });
+    });
+    addr.recv_timeout(Duration::from_secs(20)).unwrap()
+}
+
+/// A page answer, framed.
+fn page(page: Page) -> Reply {
+    Reply::Bytes(encode(&Response::Page(page)).unwrap())
+}
+
+/// Mallory's resources in `festival`: `count` entries of log 0.
+fn mallory_entries(festival: DocumentId, count: usize, variant: &str) -> Vec<WireEntry> {
+    let key = KeyPair::from_name("mallory");
+    let mut chain = LogChain::new(&key, 0);
+    (0..count)
+        .map(|n| {
+            let payload = encode_operation(&Operation::create(Fields::Resource(ResourceFields {
+                festival,
+                title: format!("Mallory's thing {n}{variant}"),
+                description: String::new(),
+                kind: ResourceKind::Thing,
+                location: None,
+                policy: Policy::Manual,
+                derived_from: None,
+                source: None,
+            })));
+            let entry = chain.append(&payload).unwrap();
+            WireEntry {
+                entry: entry.bytes,
+                payload,
+            }
+        })
+        .collect()
+}
+
+fn mallory() -> PublicKey {
+    KeyPair::from_name("mallory").public_key()
+}
+
+/// Runs `sync --festival F` in a copy of the sample against a hostile
+/// peer that answers every `Sync` with `reply(F)`; returns the directory,
+/// the peer's address and the output.
+fn sync_with_hostile(
+    tmp: &Path,
+    reply: impl Fn(DocumentId) -> Reply + Send + 'static,
+) -> (PathBuf, String, Output) {
+    let dir = sample_in(&tmp.join("x"));
+    let festival = sample_festival(&dir);
+    let peer = hostile_peer(
+        Box::new(move |request| match request {
+            Request::Festivals => Reply::Bytes(encode(&Response::Festivals(Vec::new())).unwrap()),
+            Request::Sync { .. } => reply(festival),
+        }),
+        None,
+    );
+    let out = sync(
+        &dir,
+        &["--peer", &peer, "--festival", &festival.to_string(), "--timeout", "8s"],
+    );
+    (dir, peer, out)
+}
+
+fn peer_id(addr: &str) -> &str {
+    addr.rsplit("/p2p/").next().unwrap()
+}
+
+/// The warning line that names the peer, with `what`.
+fn assert_named(out: &Output, peer: &str, what: &str) {
+    assert_eq!(out.status.code(), Some(1), "{}", text(out));
+    let all = text(out);
+    let id = peer_id(peer);
+    assert!(
+        all.lines()
+            .any(|l| l.contains(&format!("peer {id}: ")) && l.contains(what)),
+        "no line naming {id} with `{what}`:\n{all}"
+    );
+}
+
+#[test]
+fn garbage_bytes_from_a_peer_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, peer, out) = sync_with_hostile(tmp.path(), |_| {
+        let mut bytes = 9u32.to_be_bytes().to_vec();
+        bytes.extend(b"\xffgarbage!");
+        Reply::Bytes(bytes)
+    });
+    assert_named(&out, &peer, "not a response of /pandafest/sync/1");
+}
+
+#[test]
+fn a_message_over_the_size_limit_is_refused_naming_the_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, peer, out) = sync_with_hostile(tmp.path(), |_| {
+        let mut bytes = (5u32 << 20).to_be_bytes().to_vec();
+        bytes.extend(vec![0; 1024]);
+        Reply::Bytes(bytes)
+    });
+    assert_named(
+        &out,
+        &peer,
+        "response of 5242880 bytes is over the limit of 4194304 bytes",
+    );
+}
+
+#[test]
+fn entries_of_a_festival_not_asked_for_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let other = Hash::of(b"another festival");
+    let (dir, peer, out) = sync_with_hostile(tmp.path(), move |festival| {
+        let mut entries = mallory_entries(other, 2, "");
+        // Eve writes into the festival asked for: kept.
+        let eve = KeyPair::from_name("eve");
+        let mut chain = LogChain::new(&eve, 0);
+        let payload = encode_operation(&Operation::create(Fields::Resource(ResourceFields {
+            festival,
+            title: "Eve's tent".into(),
+            description: String::new(),
+            kind: ResourceKind::Thing,
+            location: None,
+            policy: Policy::Manual,
+            derived_from: None,
+            source: None,
+        })));
+        let entry = chain.append(&payload).unwrap();
+        entries.push(WireEntry {
+            entry: entry.bytes,
+            payload,
+        });
+        page(Page {
+            entries,
+            ..Page::default()
+        })
+    });
+    assert_named(
+        &out,
+        &peer,
+        &format!("of the festival {other}, which is not the festival"),
+    );
+    assert_eq!(log_height(&dir, mallory(), 0), None);
+    assert_eq!(
+        log_height(&dir, KeyPair::from_name("eve").public_key(), 0),
+        Some(1)
+    );
+}
+
+#[test]
+fn a_tampered_entry_is_rejected_and_the_entries_before_it_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, peer, out) = sync_with_hostile(tmp.path(), |festival| {
+        let mut entries = mallory_entries(festival, 3, "");
+        let last = entries[2].entry.len() - 1;
+        entries[2].entry[last] ^= 1;
+        page(Page {
+            entries,
+            ..Page::default()
+        })
+    });
+    assert_named(&out, &peer, "invalid signature");
+    assert_eq!(log_height(&dir, mallory(), 0), Some(2));
+}
+
+#[test]
+fn a_forked_entry_is_named_and_its_fork_proof_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, peer, out) = sync_with_hostile(tmp.path(), |festival| {
+        let mut entries = mallory_entries(festival, 1, "");
+        // Seq 2 of another chain: it links to another seq 1.
+        entries.push(mallory_entries(festival, 2, " (other)").remove(1));
+        page(Page {
+            entries,
+            ..Page::default()
+        })
+    });
+    assert!(
+        text(&out).contains(&format!("peer {}: log 0 of {} is forked at seq", peer_id(&peer), mallory())),
+        "{}",
+        text(&out)
+    );
+    let store = Store::open(&store_path(&dir)).unwrap();
+    let proofs = store.read().fork_proofs().unwrap();
+    assert!(proofs.iter().any(|p| p.author == mallory()), "{proofs:?}");
+}
+
+#[test]
+fn an_entry_that_skips_seqs_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, peer, out) = sync_with_hostile(tmp.path(), |festival| {
+        let mut entries = mallory_entries(festival, 4, "");
+        entries.remove(1);
+        entries.remove(1);
+        page(Page {
+            entries,
+            ..Page::default()
+        })
+    });
+    assert_named(
+        &out,
+        &peer,
+        &format!("log 0 of {}: skips seqs 2 to 3: sent seq 4 next", mallory()),
+    );
+    assert_eq!(log_height(&dir, mallory(), 0), Some(1));
+}
+
+#[test]
+fn heights_that_lie_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, peer, out) = sync_with_hostile(tmp.path(), |festival| {
+        page(Page {
+            heights: vec![LogHeight {
+                author: mallory().0,
+                log_id: 0,
+                seq_num: 1000,
+                fork: None,
+            }],
+            entries: mallory_entries(festival, 3, ""),
+            ..Page::default()
+        })
+    });
+    assert_named(
+        &out,
+        &peer,
+        &format!(
+            "lies about its heights: it claims log 0 of {} up to seq 1000 but served up to seq 3",
+            mallory()
+        ),
+    );
+    assert_eq!(log_height(&dir, mallory(), 0), Some(3));
+}
+
+#[test]
+fn a_peer_that_stalls_mid_page_times_out_and_the_other_peers_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let node_a = Node::start(&a, &[]);
+    let stalling = hostile_peer(
+        Box::new(|_| {
+            let full = encode(&Response::Page(Page {
+                entries: mallory_entries(Hash::of(b"x"), 20, ""),
+                ..Page::default()
+            }))
+            .unwrap();
+            Reply::Stall(full[..full.len() / 2].to_vec())
+        }),
+        None,
+    );
+    let fresh = tmp.path().join("fresh");
+    let started = Instant::now();
+    let out = sync(
+        &fresh,
+        &["--peer", &stalling, "--peer", &node_a.addr, "--timeout", "4s"],
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_named(&out, &stalling, "Timeout");
+    assert!(text(&out).contains("received 115"), "{}", text(&out));
+    assert_eq!(entry_count(&fresh), 115);
+}
+
+#[test]
+fn a_peer_that_floods_requests_is_named_and_dropped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let mut node_a = Node::start(&a, &[]);
+    let flooder = hostile_peer(
+        Box::new(|_| Reply::Bytes(Vec::new())),
+        Some(node_a.addr.clone()),
+    );
+    let line = node_a.wait_for("floods requests", Duration::from_secs(20));
+    assert!(
+        line.contains(&format!("peer {}: floods requests: more than 50 in one second", peer_id(&flooder))),
+        "{line}"
+    );
+    // The node carries on for everyone else.
+    let b = tmp.path().join("b");
+    let out = sync(&b, &["--peer", &node_a.addr]);
+    assert!(out.status.success(), "{}", text(&out));
+}
