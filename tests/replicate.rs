@@ -400,12 +400,26 @@ fn hostile_peer(answer: Answer, flood: Option<String>) -> String {
                         let me = *swarm.local_peer_id();
                         let _ = send.send(format!("{address}/p2p/{me}"));
                     }
+                    // Ten requests in flight, and one more for each that
+                    // ends: a steady flood, within the node's stream limit.
                     SwarmEvent::ConnectionEstablished { peer_id, .. } if flood.is_some() => {
-                        for _ in 0..300 {
+                        for _ in 0..10 {
                             swarm
                                 .behaviour_mut()
                                 .send_request(&peer_id, Request::Festivals);
                         }
+                    }
+                    SwarmEvent::Behaviour(
+                        request_response::Event::Message {
+                            peer,
+                            message: request_response::Message::Response { .. },
+                            ..
+                        }
+                        | request_response::Event::OutboundFailure { peer, .. },
+                    ) if flood.is_some() => {
+                        swarm
+                            .behaviour_mut()
+                            .send_request(&peer, Request::Festivals);
                     }
                     SwarmEvent::Behaviour(request_response::Event::Message {
                         message:
