@@ -862,3 +862,60 @@ fn two_hosts_on_a_lan_find_each_other_by_mdns_and_sync() {
     assert!(found(&lines_a) || found(&lines_b), "{lines_a:?} {lines_b:?}");
     assert_eq!(entry_count(&b), 115);
 }
+
+#[test]
+fn a_peer_that_faults_again_and_again_is_not_dialled_for_a_while() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let garbage = hostile_peer(Box::new(|_| Reply::Bytes(b"\0\0\0\x03abc".to_vec())), None);
+    let mut node_a = Node::start(&a, &["--peer", &garbage]);
+    let id = peer_id(&garbage).to_string();
+    let banned = node_a.wait_for("faults; not dialled for", Duration::from_secs(30));
+    assert!(
+        banned.contains(&format!("peer {id}: 3 faults; not dialled for 600 s")),
+        "{banned}"
+    );
+    let at = node_a.seen.len();
+    std::thread::sleep(Duration::from_secs(5));
+    let lines = node_a.stop();
+    let dials = lines[at..]
+        .iter()
+        .filter(|l| l.contains(&format!("connected to {id}")))
+        .count();
+    assert_eq!(dials, 0, "{:?}", &lines[at..]);
+    let faults = lines
+        .iter()
+        .filter(|l| l.contains(&format!("peer {id}: ")) && l.contains("not a response"))
+        .count();
+    assert_eq!(faults, 3, "{lines:?}");
+}
+
+#[test]
+fn peers_lists_what_the_node_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let b = tmp.path().join("b");
+    let key = pandafest().args(["key", "new"]).arg(&a).output().unwrap();
+    assert!(key.status.success(), "{}", text(&key));
+    let added = pandafest()
+        .arg("--dir")
+        .arg(&a)
+        .args(["event", "add", "--title", "Mine", "--start", "2027-07-17 15:00", "--duration", "1h"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", text(&added));
+    let node_a = Node::start(&a, &[]);
+    let out = sync(&b, &["--peer", &node_a.addr]);
+    assert!(out.status.success(), "{}", text(&out));
+    node_a.stop();
+    let peers = pandafest().arg("--dir").arg(&a).arg("peers").output().unwrap();
+    assert!(peers.status.success(), "{}", text(&peers));
+    let listing = String::from_utf8_lossy(&peers.stdout).to_string();
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), 1, "{listing}");
+    let line = lines[0];
+    assert!(line.contains("received 0  sent 116"), "{line}");
+    assert!(line.contains("holds 1 of your 1 entries"), "{line}");
+    assert!(!line.contains("last synced never"), "{line}");
+    assert!(line.contains("last seen 20"), "{line}");
+}

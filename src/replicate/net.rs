@@ -332,10 +332,15 @@ impl Net {
             self.next_dial[index] = None;
             let addr = self.targets[index].clone();
             let opts: DialOpts = addr.clone().into();
-            if let Some(peer) = opts.get_peer_id()
-                && (self.is_banned(&peer) || self.connected.contains(&peer))
-            {
-                continue;
+            if let Some(peer) = opts.get_peer_id() {
+                if self.is_banned(&peer) {
+                    // Dialled again once the ban is over.
+                    self.next_dial[index] = self.banned.get(&peer).copied();
+                    continue;
+                }
+                if self.connected.contains(&peer) {
+                    continue;
+                }
             }
             let id = opts.connection_id();
             match self.swarm.dial(opts) {

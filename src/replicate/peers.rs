@@ -34,14 +34,22 @@ impl PeerRecord {
         store.transaction(|tx| tx.peer_exchanged(&peer.to_string(), received, sent))
     }
 
-    /// A sync with `peer` finished; `heights` are the heights it sent.
+    /// `heights` are what `peer` holds (as it sent them, or as it will
+    /// hold once it took in a page); `synced` says that a sync with it
+    /// just finished.
     ///
     /// Errors: [`StoreError`] if SQLite fails.
-    pub fn synced(store: &mut Store, peer: &PeerId, heights: &[LogHeight]) -> Result<(), StoreError> {
+    pub fn heights(
+        store: &mut Store,
+        peer: &PeerId,
+        heights: &[LogHeight],
+        synced: bool,
+    ) -> Result<(), StoreError> {
         let heights: Vec<(PublicKey, u64, u64)> = heights
             .iter()
             .map(|h| (PublicKey(h.author), h.log_id, h.seq_num))
             .collect();
-        store.transaction(|tx| tx.peer_synced(&peer.to_string(), now(), &heights))
+        let synced = synced.then(now);
+        store.transaction(|tx| tx.peer_heights(&peer.to_string(), synced, &heights))
     }
 }

@@ -141,7 +141,13 @@ impl<'a> Worker<'a> {
                 self.poll()?;
             }
             if self.finished() {
-                break;
+                if self.dirty.is_empty() {
+                    break;
+                }
+                // The owner policies may publish decisions on what came:
+                // they go out before the sync ends.
+                self.settle()?;
+                self.poll()?;
             }
         }
         let _ = self.to_net.send(ToNet::Stop);
@@ -351,11 +357,13 @@ impl<'a> Worker<'a> {
                         }
                     }
                 }
+                let recorded: Vec<_> = theirs.values().cloned().collect();
                 state.theirs.insert(f, theirs);
                 let sent = page.entries.len() as u64;
                 if sent > 0 {
                     PeerRecord::exchanged(&mut self.dir.store, &peer, 0, sent)?;
                 }
+                PeerRecord::heights(&mut self.dir.store, &peer, &recorded, !page.more)?;
                 let wanted = self.festival.is_none_or(|mine| mine == f);
                 if lacking && wanted {
                     self.pull(peer, f)?;
@@ -448,7 +456,7 @@ impl<'a> Worker<'a> {
                     self.pull(peer, f)?;
                 } else {
                     state.pulled.insert(f);
-                    PeerRecord::synced(&mut self.dir.store, &peer, &page.heights)?;
+                    PeerRecord::heights(&mut self.dir.store, &peer, &page.heights, true)?;
                 }
                 if accepted.received > 0 {
                     self.announce(Some(peer))?;

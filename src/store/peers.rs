@@ -50,23 +50,25 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Records a finished sync with `peer` at `now`, with the heights it
-    /// sent (author, log id, seq num), which replace the earlier ones of
-    /// those logs.
+    /// Records the heights `peer` holds (author, log id, seq num), which
+    /// replace the earlier ones of those logs, and with `synced` the time
+    /// (Unix seconds) a sync with it finished.
     ///
     /// Errors: [`StoreError`] if SQLite fails.
-    pub fn peer_synced(
+    pub fn peer_heights(
         &self,
         peer: &str,
-        now: i64,
+        synced: Option<i64>,
         heights: &[(PublicKey, u64, u64)],
     ) -> Result<(), StoreError> {
-        self.tx
-            .execute(
-                "UPDATE peers SET last_synced = ?2 WHERE peer = ?1",
-                params![peer, now],
-            )
-            .map_err(|e| self.err(e))?;
+        if let Some(now) = synced {
+            self.tx
+                .execute(
+                    "UPDATE peers SET last_synced = ?2 WHERE peer = ?1",
+                    params![peer, now],
+                )
+                .map_err(|e| self.err(e))?;
+        }
         let mut stmt = self
             .tx
             .prepare_cached(
