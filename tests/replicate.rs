@@ -919,3 +919,48 @@ fn peers_lists_what_the_node_recorded() {
     assert!(!line.contains("last synced never"), "{line}");
     assert!(line.contains("last seen 20"), "{line}");
 }
+
+#[test]
+fn the_owner_node_decides_on_requests_that_arrive_and_the_decision_travels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let b = tmp.path().join("b");
+    let run = |dir: &Path, args: &[&str]| {
+        let out = pandafest().arg("--dir").arg(dir).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    run(&a, &["key", "new"]);
+    let kettle = run(
+        &a,
+        &[
+            "resource", "add", "--title", "Kettle", "--kind", "thing", "--policy",
+            "first_come_first_served",
+        ],
+    );
+    let mut node_a = Node::start(&a, &[]);
+    let out = sync(&b, &["--peer", &node_a.addr]);
+    assert!(out.status.success(), "{}", text(&out));
+    run(&b, &["key", "new"]);
+    run(
+        &b,
+        &[
+            "event", "add", "--title", "Tea", "--start", "2027-07-17 16:00", "--duration",
+            "1h", "--request", &kettle,
+        ],
+    );
+    let out = sync(&b, &["--peer", &node_a.addr]);
+    assert!(out.status.success(), "{}", text(&out));
+    // A's node runs its key's policy on the request that came in.
+    let decided = node_a.wait_for("for `Tea`", Duration::from_secs(10));
+    assert!(decided.starts_with("confirmed `Kettle` for `Tea`"), "{decided}");
+    let out = sync(&b, &["--peer", &node_a.addr]);
+    assert!(text(&out).contains("received 1,"), "{}", text(&out));
+    let events = run(&b, &["ls", "events"]);
+    let tea = events.lines().find(|l| l.contains("Tea")).unwrap();
+    assert!(tea.contains("100 % confirmed"), "{tea}");
+    // A's logs/ holds its decision.
+    node_a.stop();
+    let bundle = pandafest::bundle::BundleReader::open(&a.join("logs")).unwrap();
+    assert_eq!(bundle.entry_count(), 115 + 1 + 1 + 1);
+}
