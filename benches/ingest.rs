@@ -7,61 +7,21 @@
 //! `ingest: N entries/s; raw batch verify: M signatures/s; ratio: R`.
 //! Targets: ratio >= 0.5; peak memory <= 100 MiB.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ed25519_zebra::batch::Verifier;
 use ed25519_zebra::{Signature, VerificationKeyBytes};
-use pandafest::bundle::{BundleBuilder, BundleReader};
-use pandafest::entry::{Entry, Hash, KeyPair, LogChain, SIGNATURE_BATCH, decode_entry};
+use pandafest::bundle::BundleReader;
+use pandafest::entry::{Entry, SIGNATURE_BATCH, decode_entry};
 use pandafest::ingest::ingest;
-use pandafest::operation::{EventFields, Fields, Link, Operation, encode_operation};
 use pandafest::store::Store;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
 
-const AUTHORS: usize = 20;
-
-/// Writes a bundle of `total` entries spread over [`AUTHORS`] logs: event
-/// operations of a realistic size.
-fn make_bundle(dir: &Path, total: usize) -> Vec<Vec<u8>> {
-    let festival = Hash::of(b"bench festival");
-    let mut bundle = BundleBuilder::new();
-    let mut all = Vec::with_capacity(total);
-    for author in 0..AUTHORS {
-        let key = KeyPair::from_name(&format!("bench author {author}"));
-        let mut chain = LogChain::new(&key, 0);
-        for n in 0..total / AUTHORS {
-            let minute = (n % 600) as i64;
-            let start = chrono::DateTime::parse_from_rfc3339("2027-07-16T10:00:00+02:00").unwrap()
-                + chrono::Duration::minutes(minute);
-            let payload = encode_operation(&Operation::create(Fields::Event(EventFields {
-                festival,
-                title: format!("Talk {n} by author {author}: on verifiable archives"),
-                description: "A *Markdown* description with a [link](https://example.org) and some words about signed logs, festivals and the joy of replication.".into(),
-                start: start.to_rfc3339(),
-                end: (start + chrono::Duration::minutes(45)).to_rfc3339(),
-                resources: vec![Hash::of(format!("room {}", n % 8).as_bytes())],
-                tags: vec!["talk".into(), "archives".into()],
-                links: vec![Link {
-                    title: "Slides".into(),
-                    url: "https://example.org/slides".into(),
-                }],
-                subtitle: None,
-                summary: None,
-                language: Some("en".into()),
-                persons: None,
-                derived_from: None,
-                source: None,
-            })));
-            let entry = chain.append(&payload).unwrap();
-            all.push(entry.bytes.clone());
-            bundle.push(key.public_key(), 0, entry.bytes, payload);
-        }
-    }
-    bundle.write(dir).unwrap();
-    all
-}
+use common::make_bundle;
 
 fn ingest_dir(logs: &Path) -> (Duration, u64) {
     let store_dir = tempfile::tempdir().unwrap();

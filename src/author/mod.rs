@@ -22,4 +22,5 @@ pub use error::AuthorError;
 pub use ids::{MIN_PREFIX, parse_kind, parse_policy};
 pub use list::{Listing, ListingKind};
 pub use session::Session;
+pub(crate) use session::catch_up;
 pub use time::{check_order, parse_duration, parse_time, parse_time_zone};

@@ -315,7 +315,7 @@ impl Session {
 
 /// Ingests the logs of `dir`'s bundle that the store holds fewer entries of
 /// than the manifest lists.
-fn catch_up(dir: &mut FestivalDir) -> Result<(), AuthorError> {
+pub(crate) fn catch_up(dir: &mut FestivalDir) -> Result<(), AuthorError> {
     let logs = dir.logs_dir();
     if !logs.join("manifest.json").is_file() {
         return Ok(());

@@ -107,8 +107,9 @@ pub fn run(
     show: &mut dyn FnMut(&str),
 ) -> Result<Vec<PeerSummary>, ReplicateError> {
     let mut dir = FestivalDir::open(&options.root)?;
-    // What logs/ holds that the store lacks comes in first.
-    dir.ingest_logs(indicatif::ProgressBar::hidden())?;
+    // What logs/ holds that the store lacks comes in first, as for an
+    // authoring command.
+    crate::author::catch_up(&mut dir)?;
     let key = load_or_create_node_key(&options.root)?;
     let request_timeout = match options.mode {
         // Half the run at most: a peer that stalls fails with a time-out
