@@ -39,7 +39,10 @@ fn node(dir: &Path) -> (Child, String) {
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
-        let line = lines.next().expect("the node says where it listens").unwrap();
+        let line = lines
+            .next()
+            .expect("the node says where it listens")
+            .unwrap();
         if let Some(addr) = line.strip_prefix("listening on ") {
             break addr.to_string();
         }
@@ -62,7 +65,11 @@ fn festival_dir(parent: &Path, total: usize) -> PathBuf {
     let dir = parent.join(format!("a{total}"));
     make_bundle(&dir.join("logs"), total);
     let out = pandafest().arg("check").arg(&dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     dir
 }
 
@@ -82,14 +89,11 @@ fn sync_process(dir: &Path, addr: &str) -> (Duration, u64, String) {
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak = 0;
     loop {
-        if let Some(peak_now) = std::fs::read_to_string(&status_path)
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            })
-        {
+        if let Some(peak_now) = std::fs::read_to_string(&status_path).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
             peak = peak.max(peak_now);
         }
         if child.try_wait().unwrap().is_some() {
@@ -124,7 +128,11 @@ fn main() {
         .output()
         .unwrap();
     let import_time = started.elapsed();
-    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
 
     // The up-to-date resync, in this process: best of five.
     let mut best = Duration::MAX;

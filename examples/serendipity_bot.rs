@@ -235,10 +235,10 @@ fn festival_tree(model: &Model, festival: DocumentId) -> BTreeSet<DocumentId> {
     let mut tree = BTreeSet::new();
     let mut todo = vec![festival];
     while let Some(id) = todo.pop() {
-        if tree.insert(id) {
-            if let Some(f) = model.festivals.get(&id) {
-                todo.extend(f.children.iter().copied());
-            }
+        if tree.insert(id)
+            && let Some(f) = model.festivals.get(&id)
+        {
+            todo.extend(f.children.iter().copied());
         }
     }
     tree

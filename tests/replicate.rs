@@ -16,7 +16,9 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, StreamProtocol, noise, tcp, yamux};
 use pandafest::entry::{DocumentId, Hash, KeyPair, LogChain, PublicKey};
 use pandafest::festival_dir::FestivalDir;
-use pandafest::operation::{Fields, Operation, Policy, ResourceFields, ResourceKind, encode_operation};
+use pandafest::operation::{
+    Fields, Operation, Policy, ResourceFields, ResourceKind, encode_operation,
+};
 use pandafest::replicate::protocol::{
     LogHeight, PROTOCOL, Page, Request, Response, WireEntry, encode, read_message,
 };
@@ -202,7 +204,11 @@ fn three_nodes_replicate_the_sample_festival_and_build_the_same_site() {
     let node_a = Node::start(&a, &[]);
     let out = sync(&b, &["--peer", &node_a.addr]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("received 115, sent 0, rejected 0"), "{}", text(&out));
+    assert!(
+        text(&out).contains("received 115, sent 0, rejected 0"),
+        "{}",
+        text(&out)
+    );
     // C syncs from B only (B as a node), given B's address without its
     // peer id.
     let node_b = Node::start(&b, &[]);
@@ -237,9 +243,7 @@ fn an_up_to_date_resync_is_one_request_and_one_response() {
     let out = sync(&b, &["--peer", &node_a.addr]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains(
-            "received 0, sent 0, rejected 0; requests sent 1, answered 0"
-        ),
+        text(&out).contains("received 0, sent 0, rejected 0; requests sent 1, answered 0"),
         "{}",
         text(&out)
     );
@@ -253,11 +257,7 @@ fn an_event_added_beside_a_node_reaches_the_other_node_within_a_second() {
     let a = sample_in(&tmp.path().join("a"));
     let b = tmp.path().join("b");
     std::fs::create_dir_all(&b).unwrap();
-    let key = pandafest()
-        .args(["key", "new"])
-        .arg(&a)
-        .output()
-        .unwrap();
+    let key = pandafest().args(["key", "new"]).arg(&a).output().unwrap();
     assert!(key.status.success(), "{}", text(&key));
     let node_a = Node::start(&a, &[]);
     let mut node_b = Node::start(&b, &["--peer", &node_a.addr]);
@@ -383,7 +383,11 @@ fn hostile_peer(answer: Answer, flood: Option<String>) -> String {
         runtime.block_on(async move {
             let mut swarm = libp2p::SwarmBuilder::with_new_identity()
                 .with_tokio()
-                .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+                .with_tcp(
+                    tcp::Config::default(),
+                    noise::Config::new,
+                    yamux::Config::default,
+                )
                 .unwrap()
                 .with_behaviour(|_| {
                     request_response::Behaviour::with_codec(
@@ -437,7 +441,9 @@ fn hostile_peer(answer: Answer, flood: Option<String>) -> String {
                             },
                         ..
                     }) => {
-                        let _ = swarm.behaviour_mut().send_response(channel, answer(&request));
+                        let _ = swarm
+                            .behaviour_mut()
+                            .send_response(channel, answer(&request));
                     }
                     _ => {}
                 }
@@ -499,7 +505,14 @@ fn sync_with_hostile(
     );
     let out = sync(
         &dir,
-        &["--peer", &peer, "--festival", &festival.to_string(), "--timeout", "8s"],
+        &[
+            "--peer",
+            &peer,
+            "--festival",
+            &festival.to_string(),
+            "--timeout",
+            "8s",
+        ],
     );
     (dir, peer, out)
 }
@@ -616,7 +629,11 @@ fn a_forked_entry_is_named_and_its_fork_proof_kept() {
         })
     });
     assert!(
-        text(&out).contains(&format!("peer {}: log 0 of {} is forked at seq", peer_id(&peer), mallory())),
+        text(&out).contains(&format!(
+            "peer {}: log 0 of {} is forked at seq",
+            peer_id(&peer),
+            mallory()
+        )),
         "{}",
         text(&out)
     );
@@ -691,7 +708,14 @@ fn a_peer_that_stalls_mid_page_times_out_and_the_other_peers_sync() {
     let started = Instant::now();
     let out = sync(
         &fresh,
-        &["--peer", &stalling, "--peer", &node_a.addr, "--timeout", "4s"],
+        &[
+            "--peer",
+            &stalling,
+            "--peer",
+            &node_a.addr,
+            "--timeout",
+            "4s",
+        ],
     );
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_named(&out, &stalling, "Timeout");
@@ -710,7 +734,10 @@ fn a_peer_that_floods_requests_is_named_and_dropped() {
     );
     let line = node_a.wait_for("floods requests", Duration::from_secs(20));
     assert!(
-        line.contains(&format!("peer {}: floods requests: more than 50 in one second", peer_id(&flooder))),
+        line.contains(&format!(
+            "peer {}: floods requests: more than 50 in one second",
+            peer_id(&flooder)
+        )),
         "{line}"
     );
     // The node carries on for everyone else.
@@ -775,7 +802,10 @@ impl Lan {
     }
 
     fn addr(&self, host: u8) -> String {
-        format!("/ip4/10.77.{}.{host}/tcp/4111", std::process::id() % 10_000 % 250)
+        format!(
+            "/ip4/10.77.{}.{host}/tcp/4111",
+            std::process::id() % 10_000 % 250
+        )
     }
 }
 
@@ -857,9 +887,16 @@ fn two_hosts_on_a_lan_find_each_other_by_mdns_and_sync() {
     let lines_b = node_b.stop();
     // No peer was named: one of them found the other by mDNS (whichever
     // heard first dialled).
-    let found = |lines: &[String]| lines.iter().any(|l| l.contains("by mDNS") && l.contains("at /ip4/10.77."));
+    let found = |lines: &[String]| {
+        lines
+            .iter()
+            .any(|l| l.contains("by mDNS") && l.contains("at /ip4/10.77."))
+    };
     let lines_a = node_a.stop();
-    assert!(found(&lines_a) || found(&lines_b), "{lines_a:?} {lines_b:?}");
+    assert!(
+        found(&lines_a) || found(&lines_b),
+        "{lines_a:?} {lines_b:?}"
+    );
     assert_eq!(entry_count(&b), 115);
 }
 
@@ -900,7 +937,16 @@ fn peers_lists_what_the_node_recorded() {
     let added = pandafest()
         .arg("--dir")
         .arg(&a)
-        .args(["event", "add", "--title", "Mine", "--start", "2027-07-17 15:00", "--duration", "1h"])
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Mine",
+            "--start",
+            "2027-07-17 15:00",
+            "--duration",
+            "1h",
+        ])
         .output()
         .unwrap();
     assert!(added.status.success(), "{}", text(&added));
@@ -908,7 +954,12 @@ fn peers_lists_what_the_node_recorded() {
     let out = sync(&b, &["--peer", &node_a.addr]);
     assert!(out.status.success(), "{}", text(&out));
     node_a.stop();
-    let peers = pandafest().arg("--dir").arg(&a).arg("peers").output().unwrap();
+    let peers = pandafest()
+        .arg("--dir")
+        .arg(&a)
+        .arg("peers")
+        .output()
+        .unwrap();
     assert!(peers.status.success(), "{}", text(&peers));
     let listing = String::from_utf8_lossy(&peers.stdout).to_string();
     let lines: Vec<&str> = listing.lines().collect();
@@ -926,7 +977,12 @@ fn the_owner_node_decides_on_requests_that_arrive_and_the_decision_travels() {
     let a = sample_in(&tmp.path().join("a"));
     let b = tmp.path().join("b");
     let run = |dir: &Path, args: &[&str]| {
-        let out = pandafest().arg("--dir").arg(dir).args(args).output().unwrap();
+        let out = pandafest()
+            .arg("--dir")
+            .arg(dir)
+            .args(args)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{args:?}: {}", text(&out));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
@@ -934,7 +990,13 @@ fn the_owner_node_decides_on_requests_that_arrive_and_the_decision_travels() {
     let kettle = run(
         &a,
         &[
-            "resource", "add", "--title", "Kettle", "--kind", "thing", "--policy",
+            "resource",
+            "add",
+            "--title",
+            "Kettle",
+            "--kind",
+            "thing",
+            "--policy",
             "first_come_first_served",
         ],
     );
@@ -945,15 +1007,26 @@ fn the_owner_node_decides_on_requests_that_arrive_and_the_decision_travels() {
     run(
         &b,
         &[
-            "event", "add", "--title", "Tea", "--start", "2027-07-17 16:00", "--duration",
-            "1h", "--request", &kettle,
+            "event",
+            "add",
+            "--title",
+            "Tea",
+            "--start",
+            "2027-07-17 16:00",
+            "--duration",
+            "1h",
+            "--request",
+            &kettle,
         ],
     );
     let out = sync(&b, &["--peer", &node_a.addr]);
     assert!(out.status.success(), "{}", text(&out));
     // A's node runs its key's policy on the request that came in.
     let decided = node_a.wait_for("for `Tea`", Duration::from_secs(10));
-    assert!(decided.starts_with("confirmed `Kettle` for `Tea`"), "{decided}");
+    assert!(
+        decided.starts_with("confirmed `Kettle` for `Tea`"),
+        "{decided}"
+    );
     let out = sync(&b, &["--peer", &node_a.addr]);
     assert!(text(&out).contains("received 1,"), "{}", text(&out));
     let events = run(&b, &["ls", "events"]);

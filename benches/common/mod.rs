@@ -50,7 +50,6 @@ pub fn make_bundle(dir: &Path, total: usize) -> Vec<Vec<u8>> {
     all
 }
 
-
 /// The festival the generated events are about.
 #[allow(dead_code)] // not every benchmark syncs
 pub fn bench_festival() -> Hash {

@@ -283,10 +283,12 @@ impl Session {
         let reader = self.dir.store.read();
         let mut earlier = None;
         for id in reader.documents_of(SchemaId::Profile)? {
-            if let Ok(current) = self.current(SchemaId::Profile, &id) {
-                if current.author == me && current.log_id == log_id && !current.deleted {
-                    earlier = Some(current);
-                }
+            if let Ok(current) = self.current(SchemaId::Profile, &id)
+                && current.author == me
+                && current.log_id == log_id
+                && !current.deleted
+            {
+                earlier = Some(current);
             }
         }
         let (operation, id) = match earlier {

@@ -236,24 +236,24 @@ impl Session {
                 resource_id: resource.id,
             });
         }
-        if decision == Decision::Confirmed {
-            if let Some(holder) = overlapping(&model, resource, event).first() {
-                let zone = zone(&model, event);
-                return Err(AuthorError::Overlap {
-                    event: format!(
-                        "`{}` ({})",
-                        event.title,
-                        format_span(event.start, event.end, zone)
-                    ),
-                    holder: format!(
-                        "`{}` ({}, {})",
-                        holder.title,
-                        holder.id,
-                        format_span(holder.start, holder.end, zone)
-                    ),
-                    resource: resource.title.clone(),
-                });
-            }
+        if decision == Decision::Confirmed
+            && let Some(holder) = overlapping(&model, resource, event).first()
+        {
+            let zone = zone(&model, event);
+            return Err(AuthorError::Overlap {
+                event: format!(
+                    "`{}` ({})",
+                    event.title,
+                    format_span(event.start, event.end, zone)
+                ),
+                holder: format!(
+                    "`{}` ({}, {})",
+                    holder.title,
+                    holder.id,
+                    format_span(holder.start, holder.end, zone)
+                ),
+                resource: resource.title.clone(),
+            });
         }
         let planned = Planned::new(resource, event, decision, note.to_owned());
         Ok(self.publish_decisions(vec![planned])?.remove(0))

@@ -286,12 +286,12 @@ impl Session {
         }
         let mut roots = BTreeMap::new();
         for id in self.dir.store.read().documents_of(SchemaId::Festival)? {
-            if let Ok(current) = self.current(SchemaId::Festival, &id) {
-                if let Fields::Festival(f) = current.fields {
-                    if f.parent.is_none() && !current.deleted {
-                        roots.insert(id, (f.name, current.author));
-                    }
-                }
+            if let Ok(current) = self.current(SchemaId::Festival, &id)
+                && let Fields::Festival(f) = current.fields
+                && f.parent.is_none()
+                && !current.deleted
+            {
+                roots.insert(id, (f.name, current.author));
             }
         }
         match roots.len() {

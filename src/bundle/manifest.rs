@@ -155,17 +155,16 @@ impl Manifest {
                 manifest.format
             )));
         }
-        if manifest.format == BUNDLE_FORMAT {
-            if let Some(log) = manifest
+        if manifest.format == BUNDLE_FORMAT
+            && let Some(log) = manifest
                 .logs
                 .iter()
                 .find(|l| l.held.is_some() || l.forks.is_some())
-            {
-                return Err(bad(format!(
-                    "log {} of author {} has held entries or fork proofs, which need format `{BUNDLE_FORMAT_2}`",
-                    log.log_id, log.author
-                )));
-            }
+        {
+            return Err(bad(format!(
+                "log {} of author {} has held entries or fork proofs, which need format `{BUNDLE_FORMAT_2}`",
+                log.log_id, log.author
+            )));
         }
         let mut seen = std::collections::BTreeSet::new();
         for log in &manifest.logs {

@@ -214,10 +214,10 @@ fn no_symlinks(dir: &Path, rel: &str) -> Result<PathBuf, String> {
     let mut current = dir.to_owned();
     for component in Path::new(rel).components() {
         current.push(component);
-        if let Ok(meta) = fs::symlink_metadata(&current) {
-            if meta.file_type().is_symlink() {
-                return Err(format!("`{}` is a symbolic link", current.display()));
-            }
+        if let Ok(meta) = fs::symlink_metadata(&current)
+            && meta.file_type().is_symlink()
+        {
+            return Err(format!("`{}` is a symbolic link", current.display()));
         }
     }
     Ok(current)

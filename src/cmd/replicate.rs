@@ -14,8 +14,9 @@ use pandafest::store::{Store, store_path};
 fn addrs(list: &[String], what: &str) -> anyhow::Result<Vec<Multiaddr>> {
     list.iter()
         .map(|text| {
-            text.parse()
-                .with_context(|| format!("{what} `{text}` is not a multiaddr such as /ip4/192.168.1.7/tcp/4111"))
+            text.parse().with_context(|| {
+                format!("{what} `{text}` is not a multiaddr such as /ip4/192.168.1.7/tcp/4111")
+            })
         })
         .collect()
 }
@@ -144,8 +145,10 @@ pub fn peers(key_file: Option<&Path>) -> anyhow::Result<ExitCode> {
         None => 0,
     };
     let time = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .map_or_else(|| t.to_string(), |d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        chrono::DateTime::from_timestamp(t, 0).map_or_else(
+            || t.to_string(),
+            |d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        )
     };
     for row in rows {
         let holds = match me {

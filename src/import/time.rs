@@ -211,15 +211,15 @@ pub(crate) fn choose_zone(
             }),
         }
     }
-    if let Some(first) = offsets.first().filter(|o| offsets.iter().all(|x| x == *o)) {
-        if let Some(zone) = zone_for_offset(*first) {
-            notes.push(format!(
-                "no time zone in the source: using {} from the events' UTC offset {first}; \
+    if let Some(first) = offsets.first().filter(|o| offsets.iter().all(|x| x == *o))
+        && let Some(zone) = zone_for_offset(*first)
+    {
+        notes.push(format!(
+            "no time zone in the source: using {} from the events' UTC offset {first}; \
                  pass --time-zone to choose one",
-                zone.name()
-            ));
-            return zone;
-        }
+            zone.name()
+        ));
+        return zone;
     }
     notes.push("no time zone in the source: using UTC; pass --time-zone to choose one".to_owned());
     Tz::UTC

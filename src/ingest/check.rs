@@ -122,17 +122,17 @@ pub(super) fn store_verified(
     }
 
     // Evidence of a fork, against every entry of the log kept so far.
-    if let Some(candidate) = fork::best_evidence(tx, cursor, &entry)? {
-        if cursor.proof.is_none_or(|p| candidate.key < p) {
-            let proof = candidate.proof(&entry);
-            tx.replace_fork_proof(&proof)?;
-            cursor.proof = Some(candidate.key);
-            cursor.forked_at = Some(candidate.key.seq);
-            cursor.dirty = true;
-            shared.found.insert((entry.author, entry.log_id), proof);
-            if candidate.key.seq <= cursor.height {
-                leave_log(tx, cursor, shared, candidate.key.seq, report)?;
-            }
+    if let Some(candidate) = fork::best_evidence(tx, cursor, &entry)?
+        && cursor.proof.is_none_or(|p| candidate.key < p)
+    {
+        let proof = candidate.proof(&entry);
+        tx.replace_fork_proof(&proof)?;
+        cursor.proof = Some(candidate.key);
+        cursor.forked_at = Some(candidate.key.seq);
+        cursor.dirty = true;
+        shared.found.insert((entry.author, entry.log_id), proof);
+        if candidate.key.seq <= cursor.height {
+            leave_log(tx, cursor, shared, candidate.key.seq, report)?;
         }
     }
 

@@ -140,10 +140,10 @@ pub(super) fn best_evidence(
     let n = entry.seq_num;
     let mut best: Option<Candidate> = None;
     let mut consider = |candidate: Option<Candidate>| {
-        if let Some(c) = candidate {
-            if best.as_ref().is_none_or(|b| c.key < b.key) {
-                best = Some(c);
-            }
+        if let Some(c) = candidate
+            && best.as_ref().is_none_or(|b| c.key < b.key)
+        {
+            best = Some(c);
         }
     };
     // The stored run: only an entry at n, the ones its links name, and the
@@ -165,10 +165,10 @@ pub(super) fn best_evidence(
         if hash == entry.hash || (agrees && cursor.ended_at != Some(seq)) {
             continue;
         }
-        if let Some(stored) = tx.entry_at(&entry.author, entry.log_id, seq)? {
-            if let Ok(stored) = decode_entry(&stored.bytes) {
-                consider(evidence(&stored, entry));
-            }
+        if let Some(stored) = tx.entry_at(&entry.author, entry.log_id, seq)?
+            && let Ok(stored) = decode_entry(&stored.bytes)
+        {
+            consider(evidence(&stored, entry));
         }
     }
     if cursor.held.is_empty() {
@@ -194,11 +194,11 @@ pub(super) fn best_evidence(
             }
         }
     }
-    if entry.is_end_of_log {
-        if let Some((_, after)) = cursor.held.range(n.saturating_add(1)..).next() {
-            for held in after {
-                consider(evidence(&held.entry, entry));
-            }
+    if entry.is_end_of_log
+        && let Some((_, after)) = cursor.held.range(n.saturating_add(1)..).next()
+    {
+        for held in after {
+            consider(evidence(&held.entry, entry));
         }
     }
     Ok(best)

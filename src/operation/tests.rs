@@ -105,10 +105,10 @@ fn rejects_javascript_url() {
 fn rejects_missing_field_naming_it() {
     let bytes = encode_operation(&Operation::create(Fields::Event(event())));
     let mut op: Value = ciborium::from_reader(&bytes[..]).unwrap();
-    if let Value::Array(items) = &mut op {
-        if let Value::Map(entries) = &mut items[3] {
-            entries.retain(|(k, _)| k.as_text() != Some("title"));
-        }
+    if let Value::Array(items) = &mut op
+        && let Value::Map(entries) = &mut items[3]
+    {
+        entries.retain(|(k, _)| k.as_text() != Some("title"));
     }
     let err = decode_operation(&encode_value(&op)).unwrap_err();
     assert_eq!(err.to_string(), "event_v1: missing field `title`");
@@ -219,14 +219,14 @@ fn rejects_unknown_location_field() {
     }));
     let bytes = encode_operation(&resource);
     let mut op: Value = ciborium::from_reader(&bytes[..]).unwrap();
-    if let Value::Array(items) = &mut op {
-        if let Value::Map(fields) = &mut items[3] {
-            for (key, value) in fields.iter_mut() {
-                if key.as_text() == Some("location") {
-                    if let Value::Map(location) = value {
-                        location.insert(2, (Value::Text("zzz".into()), Value::Integer(1.into())));
-                    }
-                }
+    if let Value::Array(items) = &mut op
+        && let Value::Map(fields) = &mut items[3]
+    {
+        for (key, value) in fields.iter_mut() {
+            if key.as_text() == Some("location")
+                && let Value::Map(location) = value
+            {
+                location.insert(2, (Value::Text("zzz".into()), Value::Integer(1.into())));
             }
         }
     }

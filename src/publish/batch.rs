@@ -161,12 +161,11 @@ impl Batch<'_, '_> {
         let author = self.key.public_key();
         let state = self.tx.log_state(&author, self.log_id)?;
         self.tx.commit()?;
-        if let (Some(lock), Some(state)) = (self.lock, state) {
-            if lock.note(self.log_id, state.festival, state.height) {
-                if let Err(error) = lock.save() {
-                    tracing::warn!("{error}");
-                }
-            }
+        if let (Some(lock), Some(state)) = (self.lock, state)
+            && lock.note(self.log_id, state.festival, state.height)
+            && let Err(error) = lock.save()
+        {
+            tracing::warn!("{error}");
         }
         Ok(ids)
     }

@@ -112,7 +112,9 @@ pub fn accept_page(
                 Some(f) => match op.as_ref().and_then(|op| op.fields.as_ref()) {
                     Some(Fields::Festival(fields))
                         if op.as_ref().is_some_and(|op| op.action == Action::Create)
-                            && fields.parent.is_some_and(|p| unit.festivals.contains_key(&p)) =>
+                            && fields
+                                .parent
+                                .is_some_and(|p| unit.festivals.contains_key(&p)) =>
                     {
                         let depth = unit.festivals[&fields.parent.expect("checked")] + 1;
                         unit.festivals.insert(f, depth);
@@ -186,8 +188,9 @@ pub fn accept_page(
                 out.rejected += 2;
             }
             Err(e) => {
-                out.faults
-                    .push(format!("sent a fork proof that does not decode ({at}): {e}"));
+                out.faults.push(format!(
+                    "sent a fork proof that does not decode ({at}): {e}"
+                ));
                 out.rejected += 2;
             }
         }
@@ -197,7 +200,6 @@ pub fn accept_page(
         .into_iter()
         .map(|l| ((l.author, l.log_id), l.height))
         .collect();
-    drop(reader);
     if raw.is_empty() {
         return Ok(out);
     }
@@ -205,7 +207,8 @@ pub fn accept_page(
     out.received = report.ingested;
     for rejection in &report.rejected {
         out.rejected += 1;
-        out.faults.push(format!("sent a rejected entry: {rejection}"));
+        out.faults
+            .push(format!("sent a rejected entry: {rejection}"));
     }
     for fork in &report.forks {
         out.forks.push(format!(

@@ -62,7 +62,7 @@ pub enum ReplicateError {
     Publish(#[from] crate::publish::PublishError),
     /// The owner policies failed.
     #[error(transparent)]
-    Author(#[from] crate::author::AuthorError),
+    Author(Box<crate::author::AuthorError>),
     /// The network key could not be read or written.
     #[error("node key {path}: {reason}")]
     NodeKey {
@@ -74,6 +74,12 @@ pub enum ReplicateError {
     /// The network could not start.
     #[error(transparent)]
     Net(#[from] net::NetError),
+}
+
+impl From<crate::author::AuthorError> for ReplicateError {
+    fn from(error: crate::author::AuthorError) -> ReplicateError {
+        ReplicateError::Author(Box::new(error))
+    }
 }
 
 /// What to run.

@@ -326,7 +326,7 @@ impl Net {
     fn dial_due(&mut self) {
         let now = Instant::now();
         for index in 0..self.targets.len() {
-            if !self.next_dial[index].is_some_and(|at| at <= now) {
+            if self.next_dial[index].is_none_or(|at| at > now) {
                 continue;
             }
             self.next_dial[index] = None;
@@ -441,18 +441,16 @@ impl Net {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established,
+                num_established: 0,
                 ..
-            } => {
-                if num_established == 0 && self.connected.remove(&peer_id) {
-                    self.flooding.remove(&peer_id);
-                    if let Some(index) = self.target_of.remove(&peer_id)
-                        && self.redial
-                    {
-                        self.next_dial[index] = Some(Instant::now() + Duration::from_secs(2));
-                    }
-                    self.send(FromNet::Disconnected { peer: peer_id });
+            } if self.connected.remove(&peer_id) => {
+                self.flooding.remove(&peer_id);
+                if let Some(index) = self.target_of.remove(&peer_id)
+                    && self.redial
+                {
+                    self.next_dial[index] = Some(Instant::now() + Duration::from_secs(2));
                 }
+                self.send(FromNet::Disconnected { peer: peer_id });
             }
             SwarmEvent::OutgoingConnectionError {
                 connection_id,

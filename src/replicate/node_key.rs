@@ -30,7 +30,9 @@ pub fn load_or_create_node_key(root: &Path) -> Result<Keypair, ReplicateError> {
             .map_err(|e| fail(format!("not a libp2p key: {e}"))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = Keypair::generate_ed25519();
-            let bytes = key.to_protobuf_encoding().map_err(|e| fail(e.to_string()))?;
+            let bytes = key
+                .to_protobuf_encoding()
+                .map_err(|e| fail(e.to_string()))?;
             fs::create_dir_all(state_dir(root)).map_err(|e| fail(e.to_string()))?;
             let mut options = fs::OpenOptions::new();
             options.write(true).create_new(true);

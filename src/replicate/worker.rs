@@ -14,7 +14,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::accept::accept_page;
 use super::net::{BAN, FromNet, ToNet};
 use super::peers::PeerRecord;
-use super::protocol::{Request, Response};
+use super::protocol::{MAX_LOGS, Request, Response};
 use super::serve::{HeightMap, height_map, page_for};
 use super::unit::{Unit, root_festivals};
 use super::{Mode, ReplicateError};
@@ -329,13 +329,17 @@ impl<'a> Worker<'a> {
         state.unsent += 1;
         let response = match request {
             Request::Festivals => Response::Festivals(root_festivals(&self.dir.store.read())?),
+            Request::Sync { heights, .. } if heights.len() > MAX_LOGS => {
+                let reason = format!("{} heights are over the limit of {MAX_LOGS}", heights.len());
+                self.fault(peer, &format!("sent a request whose {reason}"));
+                Response::Refused { reason }
+            }
             Request::Sync { festival, heights } => {
                 let f = Hash(festival);
                 let theirs = height_map(&heights);
                 let reader = self.dir.store.read();
                 let unit = Unit::read(&reader, f)?;
                 let page = page_for(&reader, &unit, &theirs)?;
-                drop(reader);
                 // What does it hold that this side lacks?
                 let mine = height_map(&unit.heights());
                 let lacking = heights.iter().any(|h| {
@@ -390,6 +394,15 @@ impl<'a> Worker<'a> {
                 }
                 self.fault(peer, &format!("refused to answer: {reason}"));
             }
+            (_, Response::Festivals(list)) if list.len() > MAX_LOGS => {
+                self.fault(
+                    peer,
+                    &format!(
+                        "listed {} festivals, over the limit of {MAX_LOGS}",
+                        list.len()
+                    ),
+                );
+            }
             (None, Response::Festivals(list)) => {
                 let state = self.peers.entry(peer).or_default();
                 state.festivals_answered = true;
@@ -410,6 +423,18 @@ impl<'a> Worker<'a> {
                 for f in wanted {
                     self.pull(peer, f)?;
                 }
+            }
+            (Some(f), Response::Page(page)) if page.heights.len() > MAX_LOGS => {
+                if let Some(state) = self.peers.get_mut(&peer) {
+                    state.pulling.remove(&f);
+                }
+                self.fault(
+                    peer,
+                    &format!(
+                        "sent a page with {} heights, over the limit of {MAX_LOGS}",
+                        page.heights.len()
+                    ),
+                );
             }
             (Some(f), Response::Page(page)) => {
                 let origin = format!("peer {peer}");
@@ -511,7 +536,9 @@ impl<'a> Worker<'a> {
                 let behind = mine.iter().any(|m| {
                     theirs
                         .and_then(|t| t.get(&(PublicKey(m.author), m.log_id)))
-                        .is_none_or(|t| t.seq_num < m.seq_num || (m.fork.is_some() && t.fork != m.fork))
+                        .is_none_or(|t| {
+                            t.seq_num < m.seq_num || (m.fork.is_some() && t.fork != m.fork)
+                        })
                 });
                 if behind {
                     self.pull(*peer, f)?;

@@ -76,8 +76,13 @@ impl Tx<'_> {
             )
             .map_err(|e| self.err(e))?;
         for (author, log_id, seq_num) in heights {
-            stmt.execute(params![peer, &author.0[..], *log_id as i64, *seq_num as i64])
-                .map_err(|e| self.err(e))?;
+            stmt.execute(params![
+                peer,
+                &author.0[..],
+                *log_id as i64,
+                *seq_num as i64
+            ])
+            .map_err(|e| self.err(e))?;
         }
         Ok(())
     }

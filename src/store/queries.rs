@@ -484,7 +484,7 @@ impl Reader<'_> {
         log_id: u64,
         from: u64,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<super::EntryRecord>, StoreError> {
         self.conn
             .prepare_cached(
                 "SELECT entry, payload FROM entries WHERE author = ? AND log_id = ? AND seq_num >= ? ORDER BY seq_num LIMIT ?",
