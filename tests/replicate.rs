@@ -262,7 +262,13 @@ fn an_event_added_beside_a_node_reaches_the_other_node_within_a_second() {
     let node_a = Node::start(&a, &[]);
     let mut node_b = Node::start(&b, &["--peer", &node_a.addr]);
     node_b.wait_for("entries in 115", Duration::from_secs(20));
+    // C knows only B: what reaches B goes on to C.
+    let c = tmp.path().join("c");
+    std::fs::create_dir_all(&c).unwrap();
+    let mut node_c = Node::start(&c, &["--peer", &node_b.addr]);
+    node_c.wait_for("entries in 115", Duration::from_secs(20));
     let before = entry_count(&b);
+    assert_eq!(entry_count(&c), before);
     let added = pandafest()
         .arg("--dir")
         .arg(&a)
@@ -280,13 +286,16 @@ fn an_event_added_beside_a_node_reaches_the_other_node_within_a_second() {
         .unwrap();
     assert!(added.status.success(), "{}", text(&added));
     let published = Instant::now();
-    while entry_count(&b) == before {
-        assert!(
-            published.elapsed() < Duration::from_secs(1),
-            "the event is not in B's store within 1 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+    for (name, dir) in [("B", &b), ("C", &c)] {
+        while entry_count(dir) == before {
+            assert!(
+                published.elapsed() < Duration::from_secs(1),
+                "the event is not in {name}'s store within 1 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
+    drop(node_c);
     // SIGTERM stops B cleanly, and its logs/ then holds the event.
     node_b.stop();
     let bundle = pandafest::bundle::BundleReader::open(&b.join("logs")).unwrap();

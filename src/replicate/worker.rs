@@ -31,6 +31,11 @@ const POLL: Duration = Duration::from_millis(250);
 /// `logs/` and runs the owner policies.
 const SETTLE: Duration = Duration::from_millis(500);
 
+/// How often a node asks each connected peer again even when nothing
+/// changed here: it learns what the peer got elsewhere, and the
+/// connection stays open (idle ones close after 120 s).
+const REFRESH: Duration = Duration::from_secs(30);
+
 /// Faults after which a peer is not dialled for [`BAN`].
 const FAULTS_TO_BAN: u32 = 3;
 
@@ -94,6 +99,7 @@ pub(super) struct Worker<'a> {
     data_version: i64,
     status: String,
     started: Instant,
+    refreshed: Instant,
 }
 
 impl<'a> Worker<'a> {
@@ -122,6 +128,7 @@ impl<'a> Worker<'a> {
             data_version,
             status: String::new(),
             started: Instant::now(),
+            refreshed: Instant::now(),
         })
     }
 
@@ -555,6 +562,18 @@ impl<'a> Worker<'a> {
         if version != self.data_version {
             self.data_version = version;
             self.announce(None)?;
+        }
+        if matches!(self.mode, Mode::Node) && self.refreshed.elapsed() >= REFRESH {
+            self.refreshed = Instant::now();
+            let peers: Vec<PeerId> = self
+                .peers
+                .iter()
+                .filter(|(_, s)| s.connected)
+                .map(|(p, _)| *p)
+                .collect();
+            for peer in peers {
+                self.start(peer)?;
+            }
         }
         if self
             .last_change
