@@ -4,7 +4,7 @@
 //! The rest of the crate stays synchronous: the tokio runtime and the
 //! swarm live on a thread of their own ([`net`]); the caller's thread owns
 //! the store, answers requests, and takes every page in through ingest
-//! ([`worker`]). They talk through channels.
+//! (`worker`). They talk through channels.
 
 mod accept;
 pub mod net;
