@@ -34,6 +34,7 @@ fn node(dir: &Path) -> (Child, String) {
         .arg("--dir")
         .arg(dir)
         .args(["node", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
