@@ -749,7 +749,9 @@ fn a_peer_that_floods_requests_is_named_and_dropped() {
         )),
         "{line}"
     );
-    // The node carries on for everyone else.
+    // It is dropped...
+    node_a.wait_for("peers connected 0", Duration::from_secs(10));
+    // ...and the node carries on for everyone else.
     let b = tmp.path().join("b");
     let out = sync(&b, &["--peer", &node_a.addr]);
     assert!(out.status.success(), "{}", text(&out));
@@ -1045,4 +1047,29 @@ fn the_owner_node_decides_on_requests_that_arrive_and_the_decision_travels() {
     node_a.stop();
     let bundle = pandafest::bundle::BundleReader::open(&a.join("logs")).unwrap();
     assert_eq!(bundle.entry_count(), 115 + 1 + 1 + 1);
+}
+
+#[test]
+fn sync_names_a_peer_it_cannot_reach_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("/ip4/127.0.0.1/tcp/{port}");
+    let out = sync(&tmp.path().join("b"), &["--peer", &addr, "--timeout", "5s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("peer {addr}: failed: cannot connect: ")),
+        "{stdout}"
+    );
+    let bad = sync(&tmp.path().join("b"), &["--peer", "tcp/4111"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad).contains("--peer `tcp/4111` is not a multiaddr"),
+        "{}",
+        text(&bad)
+    );
 }
