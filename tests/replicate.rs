@@ -649,6 +649,19 @@ fn a_forked_entry_is_named_and_its_fork_proof_kept() {
     let store = Store::open(&store_path(&dir)).unwrap();
     let proofs = store.read().fork_proofs().unwrap();
     assert!(proofs.iter().any(|p| p.author == mallory()), "{proofs:?}");
+    // The proof travels on: a fresh directory that syncs from this one
+    // learns of the fork.
+    let node = Node::start(&dir, &[]);
+    let fresh = tmp.path().join("fresh");
+    let out = sync(&fresh, &["--peer", &node.addr]);
+    assert!(out.status.success(), "{}", text(&out));
+    let theirs = Store::open(&store_path(&fresh))
+        .unwrap()
+        .read()
+        .fork_proofs()
+        .unwrap();
+    assert_eq!(theirs, proofs);
+    assert!(text(&out).contains("is forked at seq"), "{}", text(&out));
 }
 
 #[test]

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use crate::entry::PublicKey;
+use crate::entry::{PublicKey, decode_entry};
 use crate::store::{Reader, StoreError};
 
 use super::protocol::{LogHeight, PAGE_BYTES, PAGE_ENTRIES, Page, WireEntry, WireProof};
-use super::unit::Unit;
+use super::unit::{Unit, held_first};
 
 /// Heights by log, as a peer sent them.
 pub type HeightMap = HashMap<(PublicKey, u64), LogHeight>;
@@ -60,6 +60,19 @@ pub fn page_for(reader: &Reader<'_>, unit: &Unit, theirs: &HeightMap) -> Result<
         }
         let from = their.map_or(0, |h| h.seq_num) + 1;
         if from > log.height {
+            // A log forked at seq 1: its first entry, held, goes with the
+            // proof, so that the asker knows the log's festival.
+            if log.height == 0
+                && from == 1
+                && page.proofs.last().is_some_and(|p| {
+                    decode_entry(&p.first).is_ok_and(|e| (e.author, e.log_id) == key)
+                })
+                && let Some((entry, payload)) = held_first(reader, &log.author, log.log_id)?
+            {
+                bytes += entry.len() + payload.len();
+                items += 1;
+                page.entries.push(WireEntry { entry, payload });
+            }
             continue;
         }
         if items >= PAGE_ENTRIES || bytes >= PAGE_BYTES {

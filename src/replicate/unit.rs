@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::entry::{DocumentId, Hash, PublicKey};
+use crate::entry::{DocumentId, Hash, PublicKey, decode_entry};
+use crate::ingest::log_festival;
 use crate::operation::{Action, Fields, decode_operation};
 use crate::store::{LogState, Reader, StoreError};
 
@@ -101,11 +102,26 @@ impl Unit {
                 at = *parent;
             }
         }
+        let proofs = reader.fork_proofs()?;
         let mut own = Vec::new();
         let mut other = Vec::new();
         let mut authors = BTreeSet::new();
         let mut profiles = Vec::new();
-        for log in logs {
+        for mut log in logs {
+            // A log forked at seq 1 has no trusted entry to name its
+            // festival; its first entry, held, does.
+            if log.festival.is_none()
+                && log.height == 0
+                && proofs
+                    .iter()
+                    .any(|p| (p.author, p.log_id) == (log.author, log.log_id))
+            {
+                log.festival =
+                    held_first(reader, &log.author, log.log_id)?.and_then(|(entry, payload)| {
+                        let op = decode_operation(&payload).ok()?;
+                        log_festival(&op, Hash::of(&entry))
+                    });
+            }
             match log.festival {
                 Some(f) if depths.contains_key(&f) => {
                     authors.insert(log.author);
@@ -124,7 +140,7 @@ impl Unit {
         ordered.extend(other);
         ordered.extend(profiles.into_iter().filter(|l| authors.contains(&l.author)));
         let mut forks = HashMap::new();
-        for proof in reader.fork_proofs()? {
+        for proof in proofs {
             let key = (proof.author, proof.log_id);
             if ordered
                 .iter()
@@ -162,6 +178,25 @@ impl Unit {
             .map(|l| l.author)
             .collect()
     }
+}
+
+/// The held entry at seq 1 of a log, with its payload, if there is one.
+///
+/// Errors: [`StoreError`] if SQLite fails.
+pub fn held_first(
+    reader: &Reader<'_>,
+    author: &PublicKey,
+    log_id: u64,
+) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+    let mut first = None;
+    let _ = reader.for_each_held(author, log_id, |entry, payload| {
+        if decode_entry(entry).is_ok_and(|e| e.seq_num == 1) {
+            first = Some((entry.to_vec(), payload.to_vec()));
+            return Err(std::io::Error::other("found"));
+        }
+        Ok(())
+    })?;
+    Ok(first)
 }
 
 /// Whether the first entry of `log` is the creation of festival `f`.
