@@ -102,3 +102,82 @@ pub fn page_for(reader: &Reader<'_>, unit: &Unit, theirs: &HeightMap) -> Result<
     }
     Ok(page)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{Hash, KeyPair, LogChain};
+    use crate::ingest::{RawEntry, ingest};
+    use crate::operation::{Fields, Operation, Policy, ResourceFields, ResourceKind};
+    use crate::store::Store;
+
+    /// A store with `count` resources of one author in `festival`.
+    fn store_with(festival: Hash, count: usize) -> Store {
+        let key = KeyPair::from_name("ada");
+        let mut chain = LogChain::new(&key, 0);
+        let raw: Vec<RawEntry> = (0..count)
+            .map(|n| {
+                let payload = crate::operation::encode_operation(&Operation::create(
+                    Fields::Resource(ResourceFields {
+                        festival,
+                        title: format!("Thing {n}"),
+                        description: String::new(),
+                        kind: ResourceKind::Thing,
+                        location: None,
+                        policy: Policy::Manual,
+                        derived_from: None,
+                        source: None,
+                    }),
+                ));
+                RawEntry {
+                    entry: chain.append(&payload).unwrap().bytes,
+                    payload: Some(payload),
+                    origin: format!("entry {n}"),
+                }
+            })
+            .collect();
+        let mut store = Store::in_memory().unwrap();
+        let report = ingest(&mut store, raw.into_iter().map(Ok), |_| {}).unwrap();
+        assert!(report.is_clean());
+        store
+    }
+
+    #[test]
+    fn pages_a_long_log_and_the_asker_takes_each_page_in() {
+        let festival = Hash::of(b"festival");
+        let from = store_with(festival, 2 * PAGE_ENTRIES + 500);
+        let mut to = Store::in_memory().unwrap();
+        let mut sizes = Vec::new();
+        loop {
+            let theirs = height_map(&Unit::read(&to.read(), festival).unwrap().heights());
+            let reader = from.read();
+            let unit = Unit::read(&reader, festival).unwrap();
+            let page = page_for(&reader, &unit, &theirs).unwrap();
+            sizes.push((page.entries.len(), page.more));
+            let accepted = super::super::accept_page(&mut to, festival, &page, "test").unwrap();
+            assert!(accepted.faults.is_empty(), "{:?}", accepted.faults);
+            assert_eq!(accepted.received, page.entries.len() as u64);
+            if !page.more {
+                break;
+            }
+        }
+        assert_eq!(
+            sizes,
+            [(PAGE_ENTRIES, true), (PAGE_ENTRIES, true), (500, false)]
+        );
+        assert_eq!(
+            to.read().entry_count().unwrap(),
+            2 * PAGE_ENTRIES as u64 + 500
+        );
+    }
+
+    #[test]
+    fn serves_nothing_of_another_festival() {
+        let from = store_with(Hash::of(b"festival"), 3);
+        let other = Hash::of(b"another");
+        let reader = from.read();
+        let unit = Unit::read(&reader, other).unwrap();
+        let page = page_for(&reader, &unit, &HeightMap::new()).unwrap();
+        assert_eq!(page, Page::default());
+    }
+}
