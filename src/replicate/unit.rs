@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::entry::{DocumentId, Hash, PublicKey, decode_entry};
 use crate::ingest::log_festival;
 use crate::operation::{Action, Fields, decode_operation};
-use crate::store::{LogState, Reader, StoreError};
+use crate::store::{EntryRecord, LogState, Reader, StoreError};
 
 use super::protocol::{FestivalInfo, LogHeight};
 
@@ -187,7 +187,7 @@ pub fn held_first(
     reader: &Reader<'_>,
     author: &PublicKey,
     log_id: u64,
-) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+) -> Result<Option<EntryRecord>, StoreError> {
     let mut first = None;
     let _ = reader.for_each_held(author, log_id, |entry, payload| {
         if decode_entry(entry).is_ok_and(|e| e.seq_num == 1) {
