@@ -380,9 +380,9 @@ impl request_response::Codec for HostileCodec {
 type Answer = Box<dyn Fn(&Request) -> Reply + Send>;
 
 /// Starts a hostile peer on 127.0.0.1 that answers with `answer`; with
-/// `flood`, it dials that address and sends `Festivals` requests as fast
-/// as it can. Returns its address with its peer id.
-fn hostile_peer(answer: Answer, flood: Option<String>) -> String {
+/// `flood`, it dials that address and sends that request as fast as it
+/// can. Returns its address with its peer id.
+fn hostile_peer(answer: Answer, flood: Option<(String, Request)>) -> String {
     let (send, addr) = mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -413,7 +413,7 @@ fn hostile_peer(answer: Answer, flood: Option<String>) -> String {
             swarm
                 .listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap())
                 .unwrap();
-            if let Some(target) = &flood {
+            if let Some((target, _)) = &flood {
                 swarm.dial(target.parse::<Multiaddr>().unwrap()).unwrap();
             }
             loop {
@@ -425,10 +425,11 @@ fn hostile_peer(answer: Answer, flood: Option<String>) -> String {
                     // Ten requests in flight, and one more for each that
                     // ends: a steady flood, within the node's stream limit.
                     SwarmEvent::ConnectionEstablished { peer_id, .. } if flood.is_some() => {
+                        let request = &flood.as_ref().unwrap().1;
                         for _ in 0..10 {
                             swarm
                                 .behaviour_mut()
-                                .send_request(&peer_id, Request::Festivals);
+                                .send_request(&peer_id, request.clone());
                         }
                     }
                     SwarmEvent::Behaviour(
@@ -439,9 +440,8 @@ fn hostile_peer(answer: Answer, flood: Option<String>) -> String {
                         }
                         | request_response::Event::OutboundFailure { peer, .. },
                     ) if flood.is_some() => {
-                        swarm
-                            .behaviour_mut()
-                            .send_request(&peer, Request::Festivals);
+                        let request = flood.as_ref().unwrap().1.clone();
+                        swarm.behaviour_mut().send_request(&peer, request);
                     }
                     SwarmEvent::Behaviour(request_response::Event::Message {
                         message:
@@ -752,7 +752,7 @@ fn a_peer_that_floods_requests_is_named_and_dropped() {
     let mut node_a = Node::start(&a, &[]);
     let flooder = hostile_peer(
         Box::new(|_| Reply::Bytes(Vec::new())),
-        Some(node_a.addr.clone()),
+        Some((node_a.addr.clone(), Request::Festivals)),
     );
     let line = node_a.wait_for("floods requests", Duration::from_secs(20));
     assert!(
@@ -1084,5 +1084,39 @@ fn sync_names_a_peer_it_cannot_reach_and_exits_1() {
         text(&bad).contains("--peer `tcp/4111` is not a multiaddr"),
         "{}",
         text(&bad)
+    );
+}
+
+#[test]
+fn a_request_naming_too_many_logs_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let festival = sample_festival(&a);
+    let mut node_a = Node::start(&a, &[]);
+    let heights = (0..20_001)
+        .map(|n| LogHeight {
+            author: [7; 32],
+            log_id: n,
+            seq_num: 1,
+            fork: None,
+        })
+        .collect();
+    let asker = hostile_peer(
+        Box::new(|_| Reply::Bytes(Vec::new())),
+        Some((
+            node_a.addr.clone(),
+            Request::Sync {
+                festival: festival.0,
+                heights,
+            },
+        )),
+    );
+    let line = node_a.wait_for("heights are over the limit", Duration::from_secs(20));
+    assert!(
+        line.contains(&format!(
+            "peer {}: sent a request whose 20001 heights are over the limit of 20000",
+            peer_id(&asker)
+        )),
+        "{line}"
     );
 }

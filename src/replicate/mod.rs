@@ -130,7 +130,8 @@ pub fn run(
         mdns: options.mdns,
         redial: matches!(options.mode, Mode::Node),
         request_timeout,
-        signals: matches!(options.mode, Mode::Node),
+        // A sync stopped by Ctrl-C rewrites logs/ too.
+        signals: true,
     };
     let (to_store, from_net) = std::sync::mpsc::channel();
     let (to_net, from_store) = tokio::sync::mpsc::unbounded_channel();

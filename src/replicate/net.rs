@@ -145,7 +145,8 @@ pub struct NetConfig {
     pub redial: bool,
     /// How long a request may wait for its answer.
     pub request_timeout: Duration,
-    /// Whether Ctrl-C and SIGTERM stop it (a node).
+    /// Whether Ctrl-C and SIGTERM stop it cleanly (the store's thread
+    /// hears of them and finishes).
     pub signals: bool,
 }
 
