@@ -263,8 +263,8 @@ fn an_event_added_beside_a_node_reaches_the_other_node_within_a_second() {
     let mut node_b = Node::start(&b, &["--peer", &node_a.addr]);
     node_b.wait_for("entries in 115", Duration::from_secs(20));
     // C knows only B: what reaches B goes on to C.
+    // A node makes its directory, as sync does.
     let c = tmp.path().join("c");
-    std::fs::create_dir_all(&c).unwrap();
     let mut node_c = Node::start(&c, &["--peer", &node_b.addr]);
     node_c.wait_for("entries in 115", Duration::from_secs(20));
     let before = entry_count(&b);

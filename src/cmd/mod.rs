@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 | Command::Fork { .. }
                 | Command::ImportSchedule { .. }
                 | Command::Sync { .. }
+                | Command::Node { .. }
         );
         if creates {
             std::fs::create_dir_all(dir)
