@@ -10,6 +10,8 @@ use super::{ArchiveError, ArchiveSource};
 use crate::bundle::{LogFile, log_file_prefix, write_bundle};
 use crate::festival_dir::FestivalDir;
 use crate::ingest::{IngestReport, ingest};
+use crate::materialize::materialize;
+use crate::render::root_festivals;
 
 /// What an import did.
 #[derive(Debug)]
@@ -27,7 +29,9 @@ pub struct ImportSummary {
 /// `logs/` bundle from its store. Only logs the store lacks entries of are
 /// fetched (a log file whose records are the store's first ones is
 /// skipped), so running it again resumes or does nothing. Nothing is written
-/// outside `into`.
+/// outside `into`. When `pandafest.toml` names no festival, it then names
+/// the one the source's site record names, or for a bare bundle the only
+/// root festival the directory now holds.
 ///
 /// Errors: [`ArchiveError`] if the directory or store fails; problems with
 /// the source's logs are in the report, and the valid logs are kept.
@@ -82,6 +86,23 @@ pub fn import_archive(
     )?;
     progress.finish_and_clear();
     write_bundle(&dir.store, &dir.logs_dir())?;
+    if dir.config.festival.is_none() {
+        // A site's manifest names its festival; a bare bundle names one
+        // only if it holds a single root festival.
+        let named = match &source.bundle.manifest().site {
+            Some(site) => Some(site.festival),
+            None => {
+                let model = materialize(&dir.store)?;
+                match root_festivals(&model).as_slice() {
+                    [only] => Some(only.id),
+                    _ => None,
+                }
+            }
+        };
+        if let Some(id) = named {
+            dir.name_festival_if_unset(id)?;
+        }
+    }
     Ok(ImportSummary {
         report,
         fetched,

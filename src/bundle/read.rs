@@ -15,6 +15,11 @@ use crate::operation::MAX_PAYLOAD_SIZE;
 /// The largest manifest read, in bytes.
 pub const MAX_MANIFEST_SIZE: u64 = 64 * 1024 * 1024;
 
+/// The most bytes fetched for one log file over HTTP, whatever its
+/// manifest says: 256 MiB, after decompression. (A whole import is bounded
+/// by [`crate::fetch::MAX_FETCHED_TOTAL`].)
+pub const MAX_FETCHED_LOG_FILE: u64 = 256 * 1024 * 1024;
+
 /// Where a bundle's files are: a `logs/` directory, or the URL of one.
 pub enum BundleLocation {
     /// A directory holding `manifest.json`.
@@ -53,10 +58,12 @@ impl BundleLocation {
             }
             BundleLocation::Url(base, fetcher) => {
                 // One record past the announced size is allowed, so a
-                // manifest that understates the size is caught by its check.
+                // manifest that understates the size is caught by its
+                // check; the server's own claim is capped.
                 let limit = part
                     .size
-                    .saturating_add((4 + MAX_ENTRY_SIZE + 4 + MAX_PAYLOAD_SIZE) as u64);
+                    .saturating_add((4 + MAX_ENTRY_SIZE + 4 + MAX_PAYLOAD_SIZE) as u64)
+                    .min(MAX_FETCHED_LOG_FILE);
                 let reader = fetcher
                     .reader(&format!("{base}{path}"), limit)
                     .map_err(|e| e.to_string())?;

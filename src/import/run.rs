@@ -188,6 +188,8 @@ pub fn import_schedule(
     }
     drop(publisher);
     drop(lock);
+    let festival_id = outcome.festival.expect("the festival is always settled");
+    dir.name_festival_if_unset(festival_id)?;
 
     let mut notes = schedule.notes.clone();
     if !logs.is_clean() {
@@ -212,7 +214,7 @@ pub fn import_schedule(
         .collect();
     tracing::debug!(elapsed = ?started.elapsed(), operations, "imported");
     Ok(ImportSummary {
-        festival: outcome.festival.expect("the festival is always settled"),
+        festival: festival_id,
         name: schedule.title.clone(),
         format: schedule.format,
         created_dir,

@@ -22,7 +22,9 @@ mod held;
 mod report;
 
 pub use held::{HELD_IN_ALL, HELD_PER_LOG, Held};
-pub use report::{IngestReport, Position, Reason, Rejection, Waiting};
+pub use report::{
+    IngestReport, KEPT_REJECTIONS, Position, Reason, Rejection, RejectionRun, Rejections, Waiting,
+};
 
 use std::collections::HashMap;
 
