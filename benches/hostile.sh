@@ -20,7 +20,7 @@ work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 "$target/examples/hostile_bundle" "$work/site/logs" "$records" >/dev/null
-size=$(du -b "$work/site/logs" | cut -f1)
+size=$(stat -c %s "$work"/site/logs/*/1.bamboo)
 
 # Runs a command with its output in $work/out; prints "peak-KiB lines".
 measure() {

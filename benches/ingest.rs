@@ -53,7 +53,10 @@ fn make_bundle(dir: &Path, total: usize) -> Vec<Vec<u8>> {
                 persons: None,
                 derived_from: None,
                 source: None,
-            })));
+            track: None,
+kind: None,
+url: None,
+})));
             let entry = chain.append(&payload).unwrap();
             all.push(entry.bytes.clone());
             bundle.push(key.public_key(), 0, entry.bytes, payload);

@@ -44,6 +44,8 @@ fn main() -> anyhow::Result<()> {
             parent: None,
             forked_from: None,
             source: None,
+            acronym: None,
+            days: None,
         })),
     )?;
     let rooms: Vec<DocumentId> = (0..rooms)
@@ -113,6 +115,9 @@ fn main() -> anyhow::Result<()> {
             persons: None,
             derived_from: None,
             source: None,
+            track: None,
+            kind: None,
+            url: None,
         };
         let log_id = publisher.log_for(Some(festival))?;
         let id = publisher.publish(log_id, &Operation::create(Fields::Event(fields)))?;

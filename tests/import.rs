@@ -649,6 +649,8 @@ fn publish_batch_continues_a_log_and_stores_nothing_when_invalid() {
             parent: None,
             forked_from: None,
             source: Some(source.to_owned()),
+            acronym: None,
+            days: None,
         }))
     };
     let mut publisher = Publisher::new(&mut store, &key);

@@ -216,6 +216,8 @@ impl Session {
             parent,
             forked_from: None,
             source: None,
+            acronym: None,
+            days: None,
         };
         let log_id = self.log_for(None)?;
         let id = self.publish(log_id, &[Operation::create(Fields::Festival(fields))])?[0];
@@ -424,6 +426,9 @@ impl Session {
             persons: (!input.persons.is_empty()).then(|| input.persons.clone()),
             derived_from: None,
             source: None,
+            track: None,
+            kind: None,
+            url: None,
         };
         let log_id = self.log_for(Some(festival))?;
         let id = self.publish(log_id, &[Operation::create(Fields::Event(fields))])?[0];

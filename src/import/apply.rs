@@ -197,6 +197,9 @@ fn event_fields(
         persons: Some(item.persons.clone()).filter(|p| !p.is_empty()),
         derived_from: None,
         source: Some(item.key.clone()),
+        track: item.track.clone(),
+        kind: item.kind.clone(),
+        url: item.url.clone(),
     }
 }
 

@@ -31,6 +31,11 @@ pub(crate) struct RawEvent {
     /// The schedule day it is listed under (`day@date`).
     pub day: Option<NaiveDate>,
     pub tags: Vec<String>,
+    /// The track and the type, as the source names them (also in `tags`).
+    pub track: Option<String>,
+    pub kind: Option<String>,
+    /// The event's own page (`url`).
+    pub url: Option<String>,
     pub language: Option<String>,
     pub persons: Vec<String>,
     /// (title, URL) pairs.
@@ -133,6 +138,19 @@ impl RawEvent {
             end,
             room: self.room.as_deref().map(one_line).filter(|r| !r.is_empty()),
             tags: self.tags,
+            track: self
+                .track
+                .as_deref()
+                .map(one_line)
+                .filter(|t| !t.is_empty()),
+            kind: self.kind.as_deref().map(one_line).filter(|t| !t.is_empty()),
+            url: self
+                .url
+                .as_deref()
+                .and_then(|u| {
+                    links(vec![(String::new(), u.to_owned())], ctx.base_url.as_deref()).pop()
+                })
+                .map(|l| l.url),
             language: self
                 .language
                 .as_deref()
@@ -252,6 +270,12 @@ pub(crate) fn fit_item(item: &mut Item, name: &str, notes: &mut Vec<String>) {
     }
     if let Some(language) = &mut item.language {
         fit_text("language", language, limits::SHORT);
+    }
+    if let Some(track) = &mut item.track {
+        fit_text("track", track, limits::SHORT);
+    }
+    if let Some(kind) = &mut item.kind {
+        fit_text("type", kind, limits::SHORT);
     }
     for (field, list) in [("tags", &mut item.tags), ("persons", &mut item.persons)] {
         let mut seen = std::collections::BTreeSet::new();

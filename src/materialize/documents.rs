@@ -148,6 +148,19 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                         parent: f.parent,
                         children: Vec::new(),
                         forked_from: f.forked_from,
+                        acronym: f.acronym,
+                        days: f
+                            .days
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|d| {
+                                Some(super::SourceDay {
+                                    date: d.date.parse().ok()?,
+                                    start: time(&d.start),
+                                    end: time(&d.end),
+                                })
+                            })
+                            .collect(),
                     },
                 );
             }
@@ -201,6 +214,10 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                         language: f.language,
                         persons: f.persons.unwrap_or_default(),
                         derived_from: f.derived_from,
+                        source: f.source,
+                        track: f.track,
+                        kind: f.kind,
+                        url: f.url,
                         requests: f
                             .resources
                             .into_iter()

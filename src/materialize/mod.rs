@@ -7,7 +7,8 @@ mod model;
 mod policy;
 
 pub use model::{
-    Booking, Event, Festival, ForkedLog, Model, Person, Request, RequestState, Resource, Version,
+    Booking, Event, Festival, ForkedLog, Model, Person, Request, RequestState, Resource, SourceDay,
+    Version,
 };
 pub use policy::{
     AuthorizationPolicy, AwaitingRequest, PolicyDecision, PolicyRequest, awaiting_decision,

@@ -8,7 +8,7 @@ mod validate;
 pub use cbor::{MAX_PAYLOAD_SIZE, decode_operation, encode_operation};
 pub use fields::{
     AuthorizationFields, Decision, EventFields, FestivalFields, Fields, ForkedFrom, Link, Location,
-    Policy, ProfileFields, ResourceFields, ResourceKind,
+    Policy, ProfileFields, ResourceFields, ResourceKind, ScheduleDay,
 };
 pub use validate::limits;
 
