@@ -31,8 +31,10 @@
 //!   each hold an event. kielux2020.ics is in UTC: it is imported with
 //!   `--time-zone Europe/Berlin`, the zone its giggity metadata names, and
 //!   that zone is expected.
-//! - Conference: acronym, title, time zone (not compared when the source
-//!   names none: rC3's pretalx JSON), and the days by date with their
+//! - Conference: acronym (when the schemas' patterns allow keeping it:
+//!   rC3's `rc3-channels-2020` has a `-` that schedule.json refuses), title,
+//!   time zone (not compared when the source names none: rC3's pretalx
+//!   JSON), and the days by date with their
 //!   start and end instants.
 //! - The sample festival: guids are UUIDv5 of `pandafest:event:<document
 //!   id>`; persons the event's `persons`, else none or the author's profile
@@ -422,7 +424,15 @@ fn compare(
         ("conference title", &conference.title),
         ("time zone", &conference.zone),
     ] {
-        if let Some(want) = want {
+        // An acronym the schemas' patterns refuse (schedule.json allows a
+        // `-` only in `-2NNN-word`) cannot be kept; the CI schema checks
+        // see that the derived one passes.
+        let keepable = |a: &str| {
+            a.len() >= 4
+                && a.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        if let Some(want) = want.as_ref().filter(|w| row != "acronym" || keepable(w)) {
             let got = exports.map(|e| Some(e.conference[row].as_str()));
             tally.check(row, "conference", std::slice::from_ref(want), got);
         }

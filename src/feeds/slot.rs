@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::parts::event_kind;
-use super::text::{markdown_to_text, one_line, slugify, uri_escape};
+use super::text::{markdown_for_apps, one_line, slugify, uri_escape};
 use crate::entry::DocumentId;
 use crate::materialize::{Event, Model};
 use crate::operation::Link;
@@ -42,10 +42,12 @@ pub struct Slot {
     pub kind: String,
     /// Language tag.
     pub language: Option<String>,
-    /// Abstract, Markdown flattened to plain text.
+    /// Abstract, Markdown as [`super::text::markdown_for_apps`] gives it.
     pub summary: Option<String>,
-    /// Description, Markdown flattened to plain text: no raw HTML from the
-    /// logs reaches apps that might render it.
+    /// Description, Markdown as [`super::text::markdown_for_apps`] gives
+    /// it: as written, unless it holds raw HTML or a link that is not http,
+    /// https or mailto (then flattened): none of that reaches apps that
+    /// might render it.
     pub description: String,
     /// Hosts: for an imported event exactly the schedule's persons; else
     /// the event's persons, else its author's display name when the author
@@ -141,9 +143,9 @@ pub(super) fn slot(
         summary: event
             .summary
             .as_deref()
-            .map(markdown_to_text)
+            .map(markdown_for_apps)
             .filter(|s| !s.is_empty()),
-        description: markdown_to_text(&event.description),
+        description: markdown_for_apps(&event.description),
         persons,
         links: event
             .links
