@@ -172,7 +172,8 @@ impl FestivalDir {
     /// no `manifest.json`, [`DirError::Io`] if `logs/` exists but cannot be
     /// read (not a directory, no permission), [`DirError::Bundle`] if the
     /// manifest cannot be read, [`DirError::Store`] if SQLite fails. Bad
-    /// entries are in the report.
+    /// entries are in the report, and so is every fork the store knows
+    /// (one proof per log), found by this run or an earlier one.
     pub fn ingest_logs(&mut self, progress: ProgressBar) -> Result<IngestReport, DirError> {
         self.ingest(progress, None)
     }
@@ -216,13 +217,24 @@ impl FestivalDir {
         }
         let bundle = BundleReader::open(&logs)?;
         progress.set_length(bundle.entry_count());
-        let report = ingest_keeping(
+        let mut report = ingest_keeping(
             &mut self.store,
             bundle.entries(),
             |done| progress.set_position(done),
             decoded,
         )?;
         progress.finish_and_clear();
+        // A fork found by an earlier run is still a fork: report what the
+        // store knows, not only what this run found.
+        for proof in self.store.read().fork_proofs()? {
+            let known = report
+                .forks
+                .iter()
+                .any(|f| (f.author, f.log_id) == (proof.author, proof.log_id));
+            if !known {
+                report.forks.push(proof);
+            }
+        }
         Ok(report)
     }
 

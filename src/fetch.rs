@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The most bytes one [`Fetcher`] takes in all its responses together,
 /// whatever a manifest announces: 2 GiB. Bodies are counted as they are
@@ -33,6 +33,14 @@ pub enum FetchError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The client's requests together took longer than allowed.
+    #[error("{url}: the requests so far took longer than {seconds} s in all (the limit)")]
+    PastDeadline {
+        /// The URL being fetched then.
+        url: String,
+        /// The limit, [`FetchLimits::deadline`], in seconds.
+        seconds: u64,
+    },
     /// The responses of this client together are larger than allowed.
     #[error("{url}: the responses fetched so far are larger than {limit} bytes in all (the limit)")]
     TotalTooLarge {
@@ -58,11 +66,15 @@ pub struct FetchLimits {
     /// All bodies together may be at most this many bytes, counted after
     /// decompression.
     pub total_bytes: u64,
+    /// All requests of one client together must finish within this time:
+    /// a server that trickles bytes just fast enough for the per-read
+    /// timeout cannot hold an import for days.
+    pub deadline: Duration,
 }
 
 impl Default for FetchLimits {
     /// 10 s to connect, 30 s per read, 10 minutes per request, 5
-    /// redirects, [`MAX_FETCHED_TOTAL`] bytes in all.
+    /// redirects, [`MAX_FETCHED_TOTAL`] bytes and one hour in all.
     fn default() -> FetchLimits {
         FetchLimits {
             connect: Duration::from_secs(10),
@@ -70,6 +82,7 @@ impl Default for FetchLimits {
             total: Duration::from_secs(600),
             redirects: 5,
             total_bytes: MAX_FETCHED_TOTAL,
+            deadline: Duration::from_secs(3600),
         }
     }
 }
@@ -81,6 +94,9 @@ pub struct Fetcher {
     agent: ureq::Agent,
     fetched: Arc<AtomicU64>,
     total_bytes: u64,
+    /// When the client's requests must be done by.
+    deadline: Instant,
+    deadline_seconds: u64,
 }
 
 impl Fetcher {
@@ -98,6 +114,8 @@ impl Fetcher {
             agent,
             fetched: Arc::new(AtomicU64::new(0)),
             total_bytes: limits.total_bytes,
+            deadline: Instant::now() + limits.deadline,
+            deadline_seconds: limits.deadline.as_secs(),
         }
     }
 
@@ -125,6 +143,10 @@ impl Fetcher {
                     url: url.to_owned(),
                     limit: self.total_bytes,
                 },
+                Some(Limit::Deadline) => FetchError::PastDeadline {
+                    url: url.to_owned(),
+                    seconds: self.deadline_seconds,
+                },
                 None => FetchError::Request {
                     url: url.to_owned(),
                     reason: e.to_string(),
@@ -135,6 +157,12 @@ impl Fetcher {
     }
 
     fn call(&self, url: &str) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
+        if Instant::now() > self.deadline {
+            return Err(FetchError::PastDeadline {
+                url: url.to_owned(),
+                seconds: self.deadline_seconds,
+            });
+        }
         self.agent.get(url).call().map_err(|e| FetchError::Request {
             url: url.to_owned(),
             reason: e.to_string(),
@@ -162,6 +190,8 @@ impl Fetcher {
             read: 0,
             fetched: self.fetched.clone(),
             total_bytes: self.total_bytes,
+            deadline: self.deadline,
+            deadline_seconds: self.deadline_seconds,
         })
     }
 }
@@ -171,6 +201,7 @@ impl Fetcher {
 enum Limit {
     File,
     Total,
+    Deadline,
 }
 
 /// A response body of at most a limit in bytes, counted against its
@@ -182,13 +213,16 @@ pub struct BodyReader {
     read: u64,
     fetched: Arc<AtomicU64>,
     total_bytes: u64,
+    deadline: Instant,
+    deadline_seconds: u64,
 }
 
 impl Read for BodyReader {
     /// Reads the body. Past the limit it fails with "the response is larger
     /// than N bytes"; past the client's total with "the responses fetched
-    /// so far are larger than N bytes in all"; other errors say which URL
-    /// they are about.
+    /// so far are larger than N bytes in all"; past its deadline with "the
+    /// requests so far took longer than N s in all"; other errors say which
+    /// URL they are about.
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf).map_err(|e| {
             let past_limit = e
@@ -209,6 +243,9 @@ impl Read for BodyReader {
         if before + n as u64 > self.total_bytes {
             return Err(self.past(Limit::Total));
         }
+        if Instant::now() > self.deadline {
+            return Err(self.past(Limit::Deadline));
+        }
         Ok(n)
     }
 }
@@ -220,6 +257,10 @@ impl BodyReader {
             Limit::Total => format!(
                 "the responses fetched so far are larger than {} bytes in all (the limit)",
                 self.total_bytes
+            ),
+            Limit::Deadline => format!(
+                "the requests so far took longer than {} s in all (the limit)",
+                self.deadline_seconds
             ),
         };
         std::io::Error::other(LimitError { message, limit })

@@ -12,7 +12,7 @@ use pandafest::archive::{ArchiveSource, import_archive};
 use pandafest::bundle::BundleBuilder;
 use pandafest::entry::KeyPair;
 use pandafest::fetch::FetchLimits;
-use pandafest::ingest::KEPT_REJECTIONS;
+use pandafest::ingest::{KEPT_REJECTIONS, REPORT_LINES};
 
 /// The sample festival's root festival, which its `pandafest.toml` names.
 const SAMPLE_FESTIVAL: &str =
@@ -43,6 +43,17 @@ fn named_festival(dir: &Path) -> Option<String> {
     config
         .get("festival")
         .map(|v| v.as_str().unwrap().to_owned())
+}
+
+/// Takes the `festival` line out of `dir`'s `pandafest.toml`.
+fn unname(dir: &Path) {
+    let text = std::fs::read_to_string(dir.join("pandafest.toml")).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("festival"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.join("pandafest.toml"), text).unwrap();
 }
 
 /// A stranger's directory with one root festival that starts a year before
@@ -92,13 +103,7 @@ fn an_earlier_festival_of_a_stranger_does_not_take_the_site_over() {
     assert!(!index.contains("Not Your Festival"));
 
     // With the line taken out, build refuses and lists both.
-    let text = std::fs::read_to_string(site.join("pandafest.toml")).unwrap();
-    let text: String = text
-        .lines()
-        .filter(|l| !l.starts_with("festival"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(site.join("pandafest.toml"), text).unwrap();
+    unname(&site);
     let out = pandafest(&site, &["build"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -112,6 +117,30 @@ fn an_earlier_festival_of_a_stranger_does_not_take_the_site_over() {
     ] {
         assert!(err.lines().any(|l| l == line), "no line {line:?} in:\n{err}");
     }
+}
+
+#[test]
+fn importing_a_site_does_not_rename_a_directory_with_its_own_festival() {
+    let root = tempfile::tempdir().unwrap();
+    let stranger = stranger(root.path());
+    ok(pandafest(&stranger, &["build"]));
+    // A directory with a festival of its own, from before festivals were
+    // named in pandafest.toml.
+    let own = root.path().join("own");
+    sample_copy(&own);
+    unname(&own);
+    ok(pandafest(
+        &own,
+        &["import", stranger.join("public").to_str().unwrap()],
+    ));
+    assert_eq!(
+        named_festival(&own),
+        None,
+        "the stranger's site is not named"
+    );
+    let out = pandafest(&own, &["build"]);
+    assert!(!out.status.success(), "two root festivals: build refuses");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Not Your Festival by"));
 }
 
 #[test]
@@ -222,13 +251,13 @@ fn rejections_past_the_kept_ones_are_counted() {
     let out = pandafest(root.path(), &["check"]);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), KEPT_REJECTIONS + 2, "{}", &text[..2000]);
+    assert_eq!(lines.len(), REPORT_LINES + 2, "{}", &text[..2000]);
     assert_eq!(
-        lines[KEPT_REJECTIONS],
-        "rejected: 500 more, not listed (the first 1000 runs are)"
+        lines[REPORT_LINES],
+        format!("rejected: {} more, not listed", records - REPORT_LINES)
     );
     assert_eq!(
-        lines[KEPT_REJECTIONS + 1],
+        lines[REPORT_LINES + 1],
         format!("ingested 0, duplicates 0, rejected {records}, forks 0, held 0")
     );
 }
@@ -270,4 +299,44 @@ fn an_import_fetches_no_more_than_its_limit_in_all() {
         "{text}"
     );
     assert!(summary.report.rejected.len() < 2000, "{text}");
+}
+
+#[test]
+fn a_server_that_trickles_is_cut_off_at_the_deadline() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/logs/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
+                // One byte every 100 ms: never slow enough for the read
+                // timeout.
+                for _ in 0..1000 {
+                    if stream.write_all(b" ").is_err() {
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            });
+        }
+    });
+    let limits = FetchLimits {
+        read: std::time::Duration::from_secs(5),
+        deadline: std::time::Duration::from_secs(1),
+        ..FetchLimits::default()
+    };
+    let started = std::time::Instant::now();
+    let error = ArchiveSource::open_with(&url, limits)
+        .err()
+        .expect("the manifest never comes");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let text = format!("{error:#}");
+    assert!(
+        text.contains("the requests so far took longer than 1 s in all (the limit)"),
+        "{text}"
+    );
 }

@@ -31,6 +31,7 @@ pub fn read_source(source: &str, limit: u64) -> Result<String, ImportError> {
             .reader(source, over)
             .map_err(|e| match e {
                 FetchError::TooLarge { .. } | FetchError::TotalTooLarge { .. } => too_large(),
+                other @ FetchError::PastDeadline { .. } => read_error(other.to_string()),
                 FetchError::Request { reason, .. } => read_error(reason),
             })?;
         body.take(over).read_to_end(&mut bytes)

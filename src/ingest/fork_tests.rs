@@ -316,3 +316,45 @@ fn a_log_holds_its_lowest_entries_up_to_the_bound() {
     let held = store.read().held_logs().unwrap();
     assert_eq!((held[0].first, held[0].last), (2, HELD_PER_LOG as u64 + 1));
 }
+
+/// The store's bound is no one log's to fill: once logs of a stranger fill
+/// [`HELD_IN_ALL`], a log that comes out of order makes room in the log
+/// that holds the most, and is whole once its first entries come.
+#[test]
+fn a_full_store_makes_room_in_the_log_that_holds_the_most() {
+    let mut store = Store::in_memory().unwrap();
+    let logs = HELD_IN_ALL / HELD_PER_LOG;
+    for n in 0..logs {
+        let key = KeyPair::from_name(&format!("stranger {n}"));
+        // Seq 1 never comes: the rest is held.
+        let log = honest(&key, HELD_PER_LOG + 1);
+        let report = ingest(&mut store, log[1..].iter().cloned().map(Ok), |_| {}).unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.lines());
+    }
+    assert_eq!(
+        store
+            .read()
+            .held_logs()
+            .unwrap()
+            .iter()
+            .map(|h| h.entries)
+            .sum::<u64>(),
+        HELD_IN_ALL as u64
+    );
+    let key = KeyPair::from_name("ada");
+    let log = honest(&key, 5);
+    let report = ingest(&mut store, log[2..].iter().cloned().map(Ok), |_| {}).unwrap();
+    assert_eq!(report.rejected.len(), 3, "{:?}", report.lines());
+    assert!(
+        report
+            .rejected
+            .iter()
+            .all(|r| r.at.author != Some(key.public_key())),
+        "the stranger's entries were let go: {:?}",
+        report.lines()
+    );
+    ingest(&mut store, log[..2].iter().cloned().map(Ok), |_| {}).unwrap();
+    let logs = store.read().logs().unwrap();
+    let ada = logs.iter().find(|l| l.author == key.public_key()).unwrap();
+    assert_eq!(ada.height, 5, "ada's log is whole");
+}

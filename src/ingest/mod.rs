@@ -23,7 +23,8 @@ mod report;
 
 pub use held::{HELD_IN_ALL, HELD_PER_LOG, Held};
 pub use report::{
-    IngestReport, KEPT_REJECTIONS, Position, Reason, Rejection, RejectionRun, Rejections, Waiting,
+    IngestReport, KEPT_REJECTIONS, Position, REPORT_LINES, Reason, Rejection, RejectionRun,
+    Rejections, Waiting,
 };
 
 use std::collections::HashMap;

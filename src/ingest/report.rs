@@ -177,6 +177,10 @@ impl fmt::Display for Rejection {
 /// only counted (see [`Rejections`]).
 pub const KEPT_REJECTIONS: usize = 1000;
 
+/// The most detail lines [`IngestReport::lines`] gives, of all kinds
+/// together.
+pub const REPORT_LINES: usize = 990;
+
 /// A run of rejections folded into one: the first, and how far the run
 /// goes. Consecutive records of one file, or consecutive seq nums of one
 /// log, rejected for the same reason are one run.
@@ -188,6 +192,8 @@ pub struct RejectionRun {
     pub count: u64,
     /// The run's last seq num, when its rejections have seq nums.
     last_seq: Option<u64>,
+    /// Whether its seq nums go down (entries that came in descending order).
+    descending: bool,
     /// The run's last record number, when its origins name records.
     last_record: Option<u64>,
 }
@@ -214,7 +220,8 @@ impl fmt::Display for RejectionRun {
                     ..first.at.clone()
                 };
                 let start = first.at.seq_num.unwrap_or_default();
-                write!(f, "{at} seq {start}\u{2013}{last}: {}", first.reason)
+                let (low, high) = (start.min(last), start.max(last));
+                write!(f, "{at} seq {low}\u{2013}{high}: {}", first.reason)
             }
             (None, Some(last)) => {
                 let (file, start) = first
@@ -266,9 +273,16 @@ impl Rejections {
             let alike = first.reason == rejection.reason
                 && first.at.author == rejection.at.author
                 && first.at.log_id == rejection.at.log_id;
-            let next_seq = match (run.last_seq, seq) {
-                (Some(last), Some(seq)) => seq == last + 1,
-                _ => false,
+            let (up, down) = match (run.last_seq, seq) {
+                (Some(last), Some(seq)) => {
+                    (seq == last.wrapping_add(1), seq.wrapping_add(1) == last)
+                }
+                _ => (false, false),
+            };
+            // A run goes one way: the second rejection sets which.
+            let next_seq = match run.count {
+                1 => up || down,
+                _ => (up && !run.descending) || (down && run.descending),
             };
             let next_record = match (run.last_record, &record, first.origin.as_deref()) {
                 (Some(last), Some((file, n)), Some(origin)) => {
@@ -282,6 +296,9 @@ impl Rejections {
                 _ => false,
             };
             if alike && same_file && (next_seq || (seq.is_none() && next_record)) {
+                if run.count == 1 {
+                    run.descending = down;
+                }
                 run.count += 1;
                 if next_seq {
                     run.last_seq = seq;
@@ -300,6 +317,7 @@ impl Rejections {
             first: rejection,
             count: 1,
             last_seq: seq,
+            descending: false,
             last_record: record.map(|r| r.1),
         });
     }
@@ -385,46 +403,129 @@ impl IngestReport {
         )
     }
 
-    /// Every kept rejection run, fork, log that holds entries and waiting
-    /// operation, one a line, then the summary. Past [`KEPT_REJECTIONS`]
-    /// runs of rejections, or as many waiting operations, one line counts
-    /// the rest.
+    /// The rejection runs, forks, logs that hold entries and waiting
+    /// operations, one a line, then the summary: at most [`REPORT_LINES`]
+    /// of them in all, in that order; past those, one line for each kind
+    /// counts the rest, so a report is at most 995 lines.
     pub fn lines(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .rejected
-            .runs()
+        let mut budget = REPORT_LINES;
+        let mut take = |len: usize| {
+            let shown = len.min(budget);
+            budget -= shown;
+            shown
+        };
+        let runs = self.rejected.runs();
+        let shown = take(runs.len());
+        let mut lines: Vec<String> = runs[..shown]
             .iter()
             .map(|r| format!("rejected: {r}"))
             .collect();
-        if self.rejected.dropped() > 0 {
-            lines.push(format!(
-                "rejected: {} more, not listed (the first {KEPT_REJECTIONS} runs are)",
-                self.rejected.dropped()
-            ));
+        let hidden = runs[shown..].iter().map(|r| r.count).sum::<u64>() + self.rejected.dropped();
+        if hidden > 0 {
+            lines.push(format!("rejected: {hidden} more, not listed"));
         }
-        for fork in &self.forks {
+        let shown = take(self.forks.len());
+        for fork in &self.forks[..shown] {
             let (first, second) = fork.hashes();
             lines.push(format!(
                 "fork: author {} log {} seq {}: {} (entries {} and {}); the log is not trusted from seq {} on",
                 fork.author, fork.log_id, fork.seq_num, fork.kind.as_str(), first, second, fork.seq_num
             ));
         }
-        for held in &self.held {
+        if self.forks.len() > shown {
+            lines.push(format!(
+                "fork: {} more forked logs, not listed",
+                self.forks.len() - shown
+            ));
+        }
+        let shown = take(self.held.len());
+        for held in &self.held[..shown] {
             lines.push(format!("held: {held}"));
         }
-        for waiting in self.waiting.iter().take(KEPT_REJECTIONS) {
+        if self.held.len() > shown {
+            lines.push(format!(
+                "held: {} more logs that hold entries, not listed",
+                self.held.len() - shown
+            ));
+        }
+        let shown = take(self.waiting.len());
+        for waiting in &self.waiting[..shown] {
             lines.push(format!(
                 "waiting: {}: operation {} it depends on is not known yet",
                 waiting.at, waiting.previous
             ));
         }
-        if self.waiting.len() > KEPT_REJECTIONS {
+        if self.waiting.len() > shown {
             lines.push(format!(
                 "waiting: {} more operations, not listed",
-                self.waiting.len() - KEPT_REJECTIONS
+                self.waiting.len() - shown
             ));
         }
         lines.push(self.summary());
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ForkKind;
+
+    fn rejection(seq: u64) -> Rejection {
+        Rejection {
+            at: Position {
+                author: Some(PublicKey([1; 32])),
+                log_id: Some(0),
+                seq_num: Some(seq),
+            },
+            origin: None,
+            reason: Reason::PayloadHash,
+        }
+    }
+
+    #[test]
+    fn runs_fold_up_and_down() {
+        let mut up = Rejections::default();
+        let mut down = Rejections::default();
+        for seq in 5..=2000 {
+            up.push(rejection(seq));
+            down.push(rejection(2005 - seq));
+        }
+        for runs in [&up, &down] {
+            assert_eq!(runs.runs().len(), 1);
+            assert_eq!(runs.len(), 1996);
+        }
+        assert!(
+            up.runs()[0]
+                .to_string()
+                .contains("seq 5\u{2013}2000: payload does not match")
+        );
+        assert!(
+            down.runs()[0]
+                .to_string()
+                .contains("seq 5\u{2013}2000: payload does not match")
+        );
+    }
+
+    #[test]
+    fn lines_are_bounded_whatever_the_number_of_logs() {
+        let proof = |log_id| ForkProof {
+            author: PublicKey([2; 32]),
+            log_id,
+            seq_num: 1,
+            kind: ForkKind::SameSeqNum,
+            first_entry: vec![1],
+            second_entry: vec![2],
+        };
+        let report = IngestReport {
+            forks: (0..3000).map(proof).collect(),
+            ..IngestReport::default()
+        };
+        let lines = report.lines();
+        assert_eq!(lines.len(), REPORT_LINES + 2);
+        assert_eq!(
+            lines[REPORT_LINES],
+            "fork: 2010 more forked logs, not listed"
+        );
     }
 }

@@ -8,7 +8,7 @@ mod lookup;
 mod migrations;
 mod queries;
 
-pub use held::{EntryRecord, HeldLog, HeldRow};
+pub use held::{EntryRecord, HeldCount, HeldLog, HeldRow};
 pub use queries::{ForkKind, ForkProof, KnownOperation, LogState, OperationRef, PendingOperation};
 
 use std::path::{Path, PathBuf};
