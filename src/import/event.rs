@@ -157,7 +157,16 @@ impl RawEvent {
                 .map(one_line)
                 .filter(|l| !l.is_empty()),
             persons: self.persons,
-            links: links(self.links, ctx.base_url.as_deref()),
+            links: {
+                let mut dropped = Vec::new();
+                let kept = links_noting(self.links, ctx.base_url.as_deref(), &mut dropped);
+                for why in dropped {
+                    notes.push(format!(
+                        "event {name}: field `links.url`: {why}; the link is left out, the event imported"
+                    ));
+                }
+                kept
+            },
             day: self.day,
             all_day: false,
         };
@@ -217,6 +226,15 @@ pub(crate) fn short(text: &str) -> String {
 
 /// Keeps http(s) links (relative ones joined to `base`), without repeats.
 pub(crate) fn links(raw: Vec<(String, String)>, base: Option<&str>) -> Vec<Link> {
+    links_noting(raw, base, &mut Vec::new())
+}
+
+/// [`links`], saying in `dropped` why each link left out is.
+pub(crate) fn links_noting(
+    raw: Vec<(String, String)>,
+    base: Option<&str>,
+    dropped: &mut Vec<String>,
+) -> Vec<Link> {
     let mut out: Vec<Link> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (title, url) in raw {
@@ -233,9 +251,25 @@ pub(crate) fn links(raw: Vec<(String, String)>, base: Option<&str>) -> Vec<Link>
                 None => format!("{}{url}", base.trim_end_matches('/')),
             }
         } else {
+            if !url.is_empty() {
+                dropped.push(format!("`{}` is not an http or https URL", short(url)));
+            }
             continue;
         };
-        if url.len() > limits::URL || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if url.len() > limits::URL {
+            dropped.push(format!(
+                "`{}` is {} bytes, the limit is {}",
+                short(&url),
+                url.len(),
+                limits::URL
+            ));
+            continue;
+        }
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            dropped.push(format!(
+                "`{}` holds spaces or control characters",
+                short(&url)
+            ));
             continue;
         }
         if seen.insert(url.clone()) {
@@ -280,11 +314,20 @@ pub(crate) fn fit_item(item: &mut Item, name: &str, notes: &mut Vec<String>) {
     for (field, list) in [("tags", &mut item.tags), ("persons", &mut item.persons)] {
         let mut seen = std::collections::BTreeSet::new();
         let before = list.len();
+        let mut empty = 0;
         let cleaned: Vec<String> = list
             .drain(..)
             .map(|t| fit(one_line(&t), limits::SHORT).0)
-            .filter(|t| !t.is_empty() && seen.insert(t.clone()))
+            .filter(|t| {
+                empty += t.is_empty() as usize;
+                !t.is_empty() && seen.insert(t.clone())
+            })
             .collect();
+        if empty > 0 {
+            notes.push(format!(
+                "event {name}: field `{field}`: {empty} empty, left out; the event imported"
+            ));
+        }
         *list = cleaned;
         if list.len() > limits::ITEMS {
             list.truncate(limits::ITEMS);

@@ -192,6 +192,7 @@ pub fn import_schedule(
     dir.name_festival_if_unset(festival_id)?;
 
     let mut notes = schedule.notes.clone();
+    notes.extend(outcome.notes.iter().cloned());
     if !logs.is_clean() {
         notes.push(format!(
             "{}/logs: {}; `pandafest check` lists the problems",

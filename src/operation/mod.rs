@@ -91,6 +91,15 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Checks the fields against their schema's rules (sizes, times, time
+    /// zones, URLs), as decoding does.
+    ///
+    /// Errors: [`OperationError::Field`] naming the first field at fault,
+    /// [`OperationError::Malformed`] for fields that do not fit the action.
+    pub fn check(&self) -> Result<(), OperationError> {
+        validate::validate(self)
+    }
+
     /// A CREATE operation with the given fields.
     pub fn create(fields: Fields) -> Operation {
         Operation {
