@@ -528,27 +528,38 @@ impl Reader<'_> {
     }
 
     /// [`Reader::operation_refs`] with each operation's payload (empty if
-    /// its entry is missing), read in the same query: one scan instead of
-    /// a query per operation, for those who need every payload.
+    /// its entry is missing), for those who need every payload: two scans
+    /// merged in memory, rather than a query per operation (or a join,
+    /// which probes the entries in operation id order, at random).
     pub fn operations_with_payloads(&self) -> Result<Vec<(OperationRef, Vec<u8>)>, StoreError> {
-        let mut operations: Vec<(OperationRef, Vec<u8>)> = self
+        // The operations first: the entry of each is stored by then.
+        let refs = self.operation_refs()?;
+        let mut payloads: Vec<((PublicKey, u64, u64), Vec<u8>)> = self
             .conn
-            .prepare_cached(
-                "SELECT o.id, o.document, o.author, o.log_id, o.seq_num, e.payload
-                 FROM operations o LEFT JOIN entries e
-                   ON e.author = o.author AND e.log_id = o.log_id AND e.seq_num = o.seq_num
-                 WHERE o.document IS NOT NULL AND o.error IS NULL",
-            )
+            .prepare_cached("SELECT author, log_id, seq_num, payload FROM entries")
             .and_then(|mut stmt| {
                 stmt.query_map([], |row| {
-                    let payload: Option<Vec<u8>> = row.get(5)?;
-                    Ok((OperationRef::from_row(row)?, payload.unwrap_or_default()))
+                    let position = (
+                        PublicKey(row.get(0)?),
+                        row.get::<_, i64>(1)? as u64,
+                        row.get::<_, i64>(2)? as u64,
+                    );
+                    Ok((position, row.get(3)?))
                 })?
                 .collect()
             })
             .map_err(|e| self.err(e))?;
-        self.trusted_in_order(&mut operations, |(op, _)| op)?;
-        Ok(operations)
+        payloads.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut payloads = payloads.into_iter().peekable();
+        Ok(refs
+            .into_iter()
+            .map(|op| {
+                let position = (op.author, op.log_id, op.seq_num);
+                while payloads.next_if(|(at, _)| *at < position).is_some() {}
+                let payload = payloads.next_if(|(at, _)| *at == position);
+                (op, payload.map(|(_, p)| p).unwrap_or_default())
+            })
+            .collect())
     }
 
     /// Keeps the operations of `items` (each reached through `op`) that are
