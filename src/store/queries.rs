@@ -549,7 +549,7 @@ impl Reader<'_> {
                 .collect()
             })
             .map_err(|e| self.err(e))?;
-        payloads.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        payloads.sort_unstable_by_key(|(at, _)| *at);
         let mut payloads = payloads.into_iter().peekable();
         Ok(refs
             .into_iter()
