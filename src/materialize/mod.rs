@@ -58,7 +58,7 @@ pub fn read_operations(
     let mut operations = Vec::new();
     let missing = if decoded.is_empty() {
         // Nothing decoded yet (an authoring command, `build` of a warm
-        // store): every payload is read in one query.
+        // store): every payload is read in one scan.
         reader.operations_with_payloads()?
     } else {
         let refs = reader.operation_refs()?;
