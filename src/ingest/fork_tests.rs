@@ -65,13 +65,26 @@ fn outcome(store: &Store) -> String {
 }
 
 fn trusted_seqs(store: &Store) -> Vec<u64> {
-    store
-        .read()
-        .operation_refs()
+    let reader = store.read();
+    let refs = reader.operation_refs().unwrap();
+    // The one-query read keeps the same operations, with their payloads.
+    let with_payloads: Vec<_> = reader
+        .operations_with_payloads()
         .unwrap()
+        .into_iter()
+        .map(|(op, payload)| (op.id, op.seq_num, payload))
+        .collect();
+    let one_by_one: Vec<_> = refs
         .iter()
-        .map(|op| op.seq_num)
-        .collect()
+        .map(|op| {
+            let payload = reader
+                .payload_at(&op.author, op.log_id, op.seq_num)
+                .unwrap();
+            (op.id, op.seq_num, payload.unwrap())
+        })
+        .collect();
+    assert_eq!(with_payloads, one_by_one);
+    refs.iter().map(|op| op.seq_num).collect()
 }
 
 /// Entry 8' links back to 7 rightly, and its lipmaa link (to seq 4) is

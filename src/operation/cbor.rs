@@ -115,6 +115,13 @@ fn check_canonical(value: &Value) -> Result<(), String> {
     }
 }
 
+thread_local! {
+    /// ciborium's scratch space for texts and byte strings, one per thread:
+    /// `ciborium::from_reader` zeroes a new one (of the same 4 KiB) for
+    /// every payload, which showed in materializing a large festival.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 4096]);
+}
+
 /// Decodes and validates an operation from its canonical CBOR payload.
 ///
 /// Errors: [`OperationError::Malformed`] for non-canonical CBOR or a wrong
@@ -128,8 +135,9 @@ pub fn decode_operation(payload: &[u8]) -> Result<Operation, OperationError> {
             payload.len()
         )));
     }
-    let value: Value =
-        ciborium::from_reader(payload).map_err(|e| malformed(format!("not CBOR: {e}")))?;
+    let value: Value = SCRATCH
+        .with_borrow_mut(|scratch| ciborium::from_reader_with_buffer(payload, scratch))
+        .map_err(|e| malformed(format!("not CBOR: {e}")))?;
     // Map key order, duplicates, tags and nulls here; shortest forms and
     // trailing bytes by encoding the decoded operation again at the end.
     check_canonical(&value).map_err(malformed)?;
