@@ -5,7 +5,7 @@ mod cbor;
 mod fields;
 mod validate;
 
-pub use cbor::{MAX_PAYLOAD_SIZE, decode_operation, encode_operation};
+pub use cbor::{MAX_PAYLOAD_SIZE, decode_operation, decode_stored_operation, encode_operation};
 pub use fields::{
     AuthorizationFields, Decision, EventFields, FestivalFields, Fields, ForkedFrom, Link, Location,
     Policy, ProfileFields, ResourceFields, ResourceKind, ScheduleDay,
