@@ -36,6 +36,9 @@ fn make_site(root: &Path, total: usize) {
                 persons: None,
                 derived_from: None,
                 source: None,
+                track: None,
+                kind: None,
+                url: None,
             })));
             let entry = chain.append(&payload).unwrap();
             bundle.push(key.public_key(), 0, entry.bytes, payload);

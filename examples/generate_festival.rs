@@ -1,16 +1,19 @@
 //! Generates a festival of a given size into `DIR/logs/`, for benchmarks:
-//! `cargo run --release --example generate_festival -- DIR EVENTS ROOMS DAYS`.
+//! `cargo run --release --example generate_festival -- DIR EVENTS ROOMS DAYS [--keys]`.
 //!
-//! One organiser owns the rooms and confirms every request; the events are
-//! spread over 40 speakers. The keys are derived from names, so the same
-//! arguments give the same bundle.
+//! One organiser owns the rooms (policy `manual`) and confirms every
+//! request; the events are spread over 40 speakers. The keys are derived
+//! from names, so the same arguments give the same bundle. `--keys` also
+//! writes the organiser's key as the directory's key (`DIR/.pandafest/key`)
+//! and the first speaker's as `DIR/.pandafest/speaker.key`, so that the
+//! authoring commands can publish into the festival (`benches/authoring.sh`).
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration};
 use pandafest::bundle::write_bundle;
-use pandafest::entry::{DocumentId, KeyPair};
+use pandafest::entry::{DocumentId, KeyPair, key_path};
 use pandafest::operation::{
     AuthorizationFields, Decision, EventFields, FestivalFields, Fields, Link, Location, Operation,
     Policy, ProfileFields, ResourceFields, ResourceKind,
@@ -21,9 +24,11 @@ use pandafest::store::Store;
 const SPEAKERS: usize = 40;
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let keys = args.iter().any(|a| a == "--keys");
+    args.retain(|a| a != "--keys");
     let [dir, events, rooms, days] = &args[..] else {
-        anyhow::bail!("usage: generate_festival DIR EVENTS ROOMS DAYS");
+        anyhow::bail!("usage: generate_festival DIR EVENTS ROOMS DAYS [--keys]");
     };
     let dir = PathBuf::from(dir);
     let (events, rooms, days): (usize, usize, i64) =
@@ -44,6 +49,8 @@ fn main() -> anyhow::Result<()> {
             parent: None,
             forked_from: None,
             source: None,
+            acronym: None,
+            days: None,
         })),
     )?;
     let rooms: Vec<DocumentId> = (0..rooms)
@@ -113,6 +120,9 @@ fn main() -> anyhow::Result<()> {
             persons: None,
             derived_from: None,
             source: None,
+            track: None,
+            kind: None,
+            url: None,
         };
         let log_id = publisher.log_for(Some(festival))?;
         let id = publisher.publish(log_id, &Operation::create(Fields::Event(fields)))?;
@@ -136,6 +146,23 @@ fn main() -> anyhow::Result<()> {
         std::fs::remove_dir_all(&logs).with_context(|| format!("clearing {}", logs.display()))?;
     }
     let manifest = write_bundle(&store, &logs)?;
+    if keys {
+        // `save` never overwrites: a key of an earlier run must be the same.
+        for (key, path) in [
+            (&organiser, key_path(&dir)),
+            (&speakers[0], dir.join(".pandafest").join("speaker.key")),
+        ] {
+            if !path.exists() {
+                key.save(&path)?;
+            }
+            let saved = KeyPair::load(&path)?;
+            anyhow::ensure!(
+                saved.public_key() == key.public_key(),
+                "{} holds another key than the generated festival's",
+                path.display()
+            );
+        }
+    }
     println!(
         "wrote {} entries in {} logs to {}",
         manifest.logs.iter().map(|l| l.height).sum::<u64>(),

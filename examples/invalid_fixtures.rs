@@ -25,6 +25,8 @@ fn festival(time_zone: &str) -> Vec<u8> {
         parent: None,
         forked_from: None,
         source: None,
+        acronym: None,
+        days: None,
     })))
 }
 
@@ -51,6 +53,9 @@ fn event(festival: Hash, title: &str, start: &str, end: &str, resources: Vec<Has
         persons: None,
         derived_from: None,
         source: None,
+        track: None,
+        kind: None,
+        url: None,
     }
 }
 

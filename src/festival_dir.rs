@@ -25,8 +25,10 @@ pub struct Config {
     pub base_url: Option<String>,
     /// The theme under `themes/<name>/`; `default` is built in.
     pub theme: Option<String>,
-    /// The festival the site is about; by default the only root festival
-    /// (or the earliest one).
+    /// The festival the site is about. Every command that starts or brings
+    /// in a festival names it here when nothing is named yet; with none
+    /// named, `build` takes the only root festival and refuses when there
+    /// are several.
     pub festival: Option<DocumentId>,
     /// The local time (`HH:MM`, festival time zone) at which one schedule
     /// day turns into the next; default `04:00`.
@@ -126,6 +128,37 @@ impl FestivalDir {
         self.root.join(CONFIG_FILE)
     }
 
+    /// Names `id` as the directory's festival in `pandafest.toml` when the
+    /// file names none yet, appending a `festival = "…"` line (creating the
+    /// file if there is none) and keeping the rest of it as it is. The
+    /// settings are flat (no tables), so the line belongs to them wherever
+    /// it goes. Returns whether it named one.
+    ///
+    /// Errors: [`DirError::Io`] if the file cannot be read or written.
+    pub fn name_festival_if_unset(&mut self, id: DocumentId) -> Result<bool, DirError> {
+        if self.config.festival.is_some() {
+            return Ok(false);
+        }
+        let path = self.config_path();
+        let io = |source| DirError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io(e)),
+        };
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&format!("festival = \"{id}\"\n"));
+        fs::write(&path, text).map_err(io)?;
+        tracing::info!("{} names festival {id}", path.display());
+        self.config.festival = Some(id);
+        Ok(true)
+    }
+
     /// The log bundle directory, `logs/`.
     pub fn logs_dir(&self) -> PathBuf {
         self.root.join("logs")
@@ -139,7 +172,8 @@ impl FestivalDir {
     /// no `manifest.json`, [`DirError::Io`] if `logs/` exists but cannot be
     /// read (not a directory, no permission), [`DirError::Bundle`] if the
     /// manifest cannot be read, [`DirError::Store`] if SQLite fails. Bad
-    /// entries are in the report.
+    /// entries are in the report, and so is every fork the store knows
+    /// (one proof per log), found by this run or an earlier one.
     pub fn ingest_logs(&mut self, progress: ProgressBar) -> Result<IngestReport, DirError> {
         self.ingest(progress, None)
     }
@@ -183,13 +217,24 @@ impl FestivalDir {
         }
         let bundle = BundleReader::open(&logs)?;
         progress.set_length(bundle.entry_count());
-        let report = ingest_keeping(
+        let mut report = ingest_keeping(
             &mut self.store,
             bundle.entries(),
             |done| progress.set_position(done),
             decoded,
         )?;
         progress.finish_and_clear();
+        // A fork found by an earlier run is still a fork: report what the
+        // store knows, not only what this run found.
+        for proof in self.store.read().fork_proofs()? {
+            let known = report
+                .forks
+                .iter()
+                .any(|f| (f.author, f.log_id) == (proof.author, proof.log_id));
+            if !known {
+                report.forks.push(proof);
+            }
+        }
         Ok(report)
     }
 
@@ -211,7 +256,7 @@ impl FestivalDir {
         let config = "# pandafest site settings; every line is optional.\n\
                       # base_url = \"https://festival.example.org/\"\n\
                       theme = \"default\"\n\
-                      # festival = \"0020…\"   # the festival's document id; default: the only root festival\n\
+                      # festival = \"0020…\"   # the festival's document id; `festival create` sets it\n\
                       day_change = \"04:00\"\n";
         fs::write(root.join(CONFIG_FILE), config).map_err(io)?;
         Ok(key)

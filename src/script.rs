@@ -208,6 +208,8 @@ pub fn run_script(store: &mut Store, source: &str) -> Result<ScriptOutcome, Scri
                     parent,
                     forked_from: None,
                     source: None,
+                    acronym: None,
+                    days: None,
                 };
                 let doc = publish(
                     store,
@@ -286,6 +288,9 @@ pub fn run_script(store: &mut Store, source: &str) -> Result<ScriptOutcome, Scri
                     persons,
                     derived_from: None,
                     source: None,
+                    track: None,
+                    kind: None,
+                    url: None,
                 };
                 let doc = publish(
                     store,

@@ -56,6 +56,7 @@ fn quick() -> FetchLimits {
         read: Duration::from_millis(500),
         total: Duration::from_secs(5),
         redirects: 3,
+        ..FetchLimits::default()
     }
 }
 
@@ -71,6 +72,11 @@ fn full_cycle_over_http() {
     let summary = import_archive(&source, &into, ProgressBar::hidden()).unwrap();
     assert!(summary.report.is_clean(), "{:?}", summary.report.lines());
     assert_eq!(summary.report.ingested, 115);
+    assert_eq!(
+        FestivalDir::open(&into).unwrap().config.festival,
+        source.bundle.manifest().site.as_ref().map(|s| s.festival),
+        "the import names the festival of the site's manifest"
+    );
     let again = import_archive(&source, &into, ProgressBar::hidden()).unwrap();
     assert_eq!(
         (again.fetched, again.report.ingested),
@@ -87,6 +93,14 @@ fn full_cycle_over_http() {
     let report = verify_archive(&source, ProgressBar::hidden()).unwrap();
     assert!(report.is_verified(), "{}", report.lines().join("\n"));
     assert!(report.compared > 100);
+    assert_eq!(
+        report.lines().last().unwrap(),
+        &format!(
+            "verified: every entry, and all {} files match the rebuild byte for byte; files that exist only on the server were not checked",
+            report.compared
+        ),
+        "a web server cannot list its files, and the summary says so"
+    );
 
     // 4. Tamper with one HTML file: verify fails and names it.
     let page = site.join("schedule/index.html");

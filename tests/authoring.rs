@@ -3,16 +3,9 @@
 //! published then).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn pandafest(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pandafest"))
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::pandafest_in as pandafest;
 
 /// Runs a command that must succeed; returns its stdout, trimmed.
 fn ok(dir: &Path, args: &[&str]) -> String {

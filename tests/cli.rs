@@ -72,6 +72,15 @@ fn check_passes_the_sample_and_fails_a_fork() {
         text.contains("ingested 3, duplicates 0, rejected 0, forks 1"),
         "{text}"
     );
+    // Checked again, the store's fork is still reported.
+    let out = pandafest(&["check", forked.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("two entries at the same seq num"), "{text}");
+    assert!(
+        text.contains("ingested 0, duplicates 4, rejected 0, forks 1"),
+        "{text}"
+    );
 }
 
 #[test]

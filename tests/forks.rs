@@ -29,6 +29,8 @@ fn festival() -> Vec<u8> {
         parent: None,
         forked_from: None,
         source: None,
+        acronym: None,
+        days: None,
     })))
 }
 
@@ -48,6 +50,9 @@ fn event(festival: Hash, title: &str, hour: u32) -> Vec<u8> {
         persons: None,
         derived_from: None,
         source: None,
+        track: None,
+        kind: None,
+        url: None,
     })))
 }
 

@@ -405,6 +405,54 @@ fn import_fixture(case: &str, file: &str, zone: Option<&str>) -> (ImportSummary,
 }
 
 #[test]
+fn a_bad_optional_field_is_left_out_and_the_event_imported() {
+    let event = "event `aaaaaaaa-0000-4000-8000-000000000001` (“Kept with its good fields”)";
+    for (case, note) in [
+        (
+            "link-empty-host",
+            "event `frab:aaaaaaaa-0000-4000-8000-000000000001` (“Kept with its good fields”): field `links.url`: `https://` is not an http or https URL; left out, the event imported".to_owned(),
+        ),
+        (
+            "javascript-link",
+            format!("{event}: field `links.url`: `javascript:alert(1)` is not an http or https URL; the link is left out, the event imported"),
+        ),
+        (
+            "long-link",
+            format!("{event}: field `links.url`: `https://example.org/aaaaaaaaaaaaaaaaaaaa…` is 2120 bytes, the limit is 2048; the link is left out, the event imported"),
+        ),
+        (
+            "empty-person",
+            format!("{event}: field `persons`: 1 empty, left out; the event imported"),
+        ),
+        ("long-track", format!("{event}: track cut to the field limit")),
+    ] {
+        let (summary, model) = import_fixture(case, "schedule.xml", None);
+        assert!(summary.skipped.is_empty(), "{case}: {:?}", summary.skipped);
+        assert!(
+            summary.notes.contains(&note),
+            "{case}: no note {note:?} in {:?}",
+            summary.notes
+        );
+        let events: Vec<_> = model.events.values().collect();
+        assert_eq!(events.len(), 1, "{case}: the event is there");
+        let kept = events[0];
+        assert_eq!(kept.title, "Kept with its good fields");
+        assert_eq!(kept.persons, ["Ada"], "{case}");
+        match case {
+            "link-empty-host" => assert_eq!(
+                kept.links.iter().map(|l| l.url.as_str()).collect::<Vec<_>>(),
+                ["https://example.org/slides"]
+            ),
+            "long-track" => assert_eq!(kept.track.as_deref().map(str::len), Some(100)),
+            _ => assert!(kept.links.is_empty(), "{case}"),
+        }
+        if case != "long-track" {
+            assert_eq!(kept.track.as_deref(), Some("Hardware"), "{case}");
+        }
+    }
+}
+
+#[test]
 fn skips_bad_events_by_name_and_field_and_imports_the_rest() {
     for (case, file, expected) in [
         (
@@ -649,6 +697,8 @@ fn publish_batch_continues_a_log_and_stores_nothing_when_invalid() {
             parent: None,
             forked_from: None,
             source: Some(source.to_owned()),
+            acronym: None,
+            days: None,
         }))
     };
     let mut publisher = Publisher::new(&mut store, &key);

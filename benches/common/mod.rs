@@ -40,6 +40,9 @@ pub fn make_bundle(dir: &Path, total: usize) -> Vec<Vec<u8>> {
                 persons: None,
                 derived_from: None,
                 source: None,
+                track: None,
+                kind: None,
+                url: None,
             })));
             let entry = chain.append(&payload).unwrap();
             all.push(entry.bytes.clone());

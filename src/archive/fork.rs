@@ -146,6 +146,8 @@ impl Cloner<'_> {
                     archive_url: archive_url.map(str::to_owned),
                 }),
                 source: None,
+                acronym: None,
+                days: None,
             };
             let clone = batch.push(&Operation::create(Fields::Festival(fields)))?;
             self.festivals.insert(*id, clone);
@@ -198,6 +200,11 @@ impl Cloner<'_> {
                 persons: Some(event.persons.clone()).filter(|p| !p.is_empty()),
                 derived_from: Some(event.id),
                 source: None,
+                // Track and type stay; the clone is a new event, so the
+                // original's page elsewhere is not its page.
+                track: event.track.clone(),
+                kind: event.kind.clone(),
+                url: None,
             };
             let clone = batch.push(&Operation::create(Fields::Event(fields)))?;
             self.counts.2 += 1;

@@ -10,6 +10,8 @@ use super::{ArchiveError, ArchiveSource};
 use crate::bundle::{LogFile, log_file_prefix, write_bundle};
 use crate::festival_dir::FestivalDir;
 use crate::ingest::{IngestReport, ingest};
+use crate::materialize::materialize;
+use crate::render::root_festivals;
 
 /// What an import did.
 #[derive(Debug)]
@@ -22,12 +24,21 @@ pub struct ImportSummary {
     pub skipped: usize,
 }
 
+/// The ids of the root festivals in `dir`'s store.
+fn root_ids(dir: &FestivalDir) -> Result<Vec<crate::entry::DocumentId>, ArchiveError> {
+    let model = materialize(&dir.store)?;
+    Ok(root_festivals(&model).iter().map(|f| f.id).collect())
+}
+
 /// Imports the logs of `source` into the festival directory `into`
 /// (created if missing) through ingest, then writes the directory's
 /// `logs/` bundle from its store. Only logs the store lacks entries of are
 /// fetched (a log file whose records are the store's first ones is
 /// skipped), so running it again resumes or does nothing. Nothing is written
-/// outside `into`.
+/// outside `into`. When `pandafest.toml` names no festival, it then names
+/// the one the source's site record names if the directory held no other
+/// root festival before, else the only root festival the directory now
+/// holds, else none (and `build` lists them).
 ///
 /// Errors: [`ArchiveError`] if the directory or store fails; problems with
 /// the source's logs are in the report, and the valid logs are kept.
@@ -44,6 +55,12 @@ pub fn import_archive(
     // The directory's own bundle goes into the store first, so rewriting
     // the bundle from the store below loses nothing.
     dir.ingest_logs(ProgressBar::hidden())?;
+    // The root festivals the directory held before, when its settings name
+    // none: an import must not make a stranger's festival the site's.
+    let roots_before = match dir.config.festival {
+        Some(_) => Vec::new(),
+        None => root_ids(&dir)?,
+    };
     let heights: BTreeMap<_, _> = dir
         .store
         .read()
@@ -82,6 +99,23 @@ pub fn import_archive(
     )?;
     progress.finish_and_clear();
     write_bundle(&dir.store, &dir.logs_dir())?;
+    if dir.config.festival.is_none() {
+        // A site's manifest names its festival, which becomes this
+        // directory's if it held no other; else the only root festival
+        // there is now is named. With several, build lists them.
+        let site = source.bundle.manifest().site.as_ref().map(|s| s.festival);
+        let roots = root_ids(&dir)?;
+        let named = match (site, roots.as_slice()) {
+            (Some(id), _) if roots_before.iter().all(|r| *r == id) && roots.contains(&id) => {
+                Some(id)
+            }
+            (_, [only]) => Some(*only),
+            _ => None,
+        };
+        if let Some(id) = named {
+            dir.name_festival_if_unset(id)?;
+        }
+    }
     Ok(ImportSummary {
         report,
         fetched,

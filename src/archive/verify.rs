@@ -30,6 +30,10 @@ pub struct VerifyReport {
     pub extra: Vec<String>,
     /// Files compared.
     pub compared: usize,
+    /// Whether files beyond the rebuild's could not be looked for: a web
+    /// server cannot list its files, so over HTTP files that exist only on
+    /// the server are not checked.
+    pub extra_unchecked: bool,
 }
 
 impl VerifyReport {
@@ -44,7 +48,8 @@ impl VerifyReport {
             && self.extra.is_empty()
     }
 
-    /// One line per finding, then a summary line.
+    /// One line per finding, then a summary line. Over HTTP the summary
+    /// ends in "; files that exist only on the server were not checked".
     pub fn lines(&self) -> Vec<String> {
         let mut lines = self.report.lines();
         if let Some(reason) = &self.not_compared {
@@ -53,7 +58,7 @@ impl VerifyReport {
         lines.extend(self.differing.iter().map(|f| format!("differs: {f}")));
         lines.extend(self.missing.iter().map(|f| format!("missing: {f}")));
         lines.extend(self.extra.iter().map(|f| format!("extra: {f}")));
-        lines.push(if self.is_verified() {
+        let mut summary = if self.is_verified() {
             format!(
                 "verified: every entry, and all {} files match the rebuild byte for byte",
                 self.compared
@@ -66,7 +71,11 @@ impl VerifyReport {
                 self.extra.len(),
                 self.compared
             )
-        });
+        };
+        if self.extra_unchecked {
+            summary.push_str("; files that exist only on the server were not checked");
+        }
+        lines.push(summary);
         lines
     }
 }
@@ -213,11 +222,7 @@ fn compare(
                     Err(_) => out.missing.push(file.clone()),
                 }
             }
-            if out.not_compared.is_none() {
-                tracing::info!(
-                    "files on a web server that the rebuild lacks cannot be listed over HTTP"
-                );
-            }
+            out.extra_unchecked = true;
         }
         SiteLocation::None => {}
     }

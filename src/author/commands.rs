@@ -189,7 +189,7 @@ impl Place {
 impl Session {
     /// `festival create`: publishes a new festival in a new log of this key
     /// and returns its id. When `pandafest.toml` names no festival yet, it
-    /// names this one.
+    /// names this one (or, for a nested festival, its parent).
     ///
     /// Errors: [`AuthorError::Missing`] for a missing name, start, end or
     /// time zone; [`AuthorError::TimeZone`], the time errors of
@@ -216,10 +216,13 @@ impl Session {
             parent,
             forked_from: None,
             source: None,
+            acronym: None,
+            days: None,
         };
         let log_id = self.log_for(None)?;
         let id = self.publish(log_id, &[Operation::create(Fields::Festival(fields))])?[0];
-        self.name_festival_if_unset(id)?;
+        // A nested festival belongs to its parent's site.
+        self.dir.name_festival_if_unset(parent.unwrap_or(id))?;
         Ok(id)
     }
 
@@ -425,6 +428,9 @@ impl Session {
             persons: (!input.persons.is_empty()).then(|| input.persons.clone()),
             derived_from: None,
             source: None,
+            track: None,
+            kind: None,
+            url: None,
         };
         let log_id = self.log_for(Some(festival))?;
         let id = self.publish(log_id, &[Operation::create(Fields::Event(fields))])?[0];

@@ -243,33 +243,6 @@ impl Session {
         })
     }
 
-    /// Names `id` as the directory's festival in `pandafest.toml` when the
-    /// file names none yet.
-    ///
-    /// Errors: [`AuthorError::Io`] if the file cannot be written.
-    pub(super) fn name_festival_if_unset(&mut self, id: DocumentId) -> Result<(), AuthorError> {
-        if self.dir.config.festival.is_some() {
-            return Ok(());
-        }
-        let path = self.dir.config_path();
-        let io = |source| AuthorError::Io {
-            path: path.clone(),
-            source,
-        };
-        let mut text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(io(e)),
-        };
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str(&format!("festival = \"{id}\"\n"));
-        std::fs::write(&path, text).map_err(io)?;
-        self.dir.config.festival = Some(id);
-        Ok(())
-    }
-
     /// The festival a command is about: `given` (an id or prefix), else
     /// `pandafest.toml`'s `festival`, else the only root festival in the
     /// store.

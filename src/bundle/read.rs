@@ -12,8 +12,16 @@ use crate::fetch::Fetcher;
 use crate::ingest::{Position, RawEntry, Reason, Rejection};
 use crate::operation::MAX_PAYLOAD_SIZE;
 
-/// The largest manifest read, in bytes.
-pub const MAX_MANIFEST_SIZE: u64 = 64 * 1024 * 1024;
+/// The largest manifest read, in bytes: 8 MiB, some 25,000 logs (a log
+/// takes about 300 bytes of JSON, or 600 with held entries and fork
+/// proofs). Parsed, a manifest takes about three times its size, so this
+/// keeps a hostile one within the memory a check may use.
+pub const MAX_MANIFEST_SIZE: u64 = 8 * 1024 * 1024;
+
+/// The most bytes fetched for one log file over HTTP, whatever its
+/// manifest says: 256 MiB, after decompression. (A whole import is bounded
+/// by [`crate::fetch::MAX_FETCHED_TOTAL`].)
+pub const MAX_FETCHED_LOG_FILE: u64 = 256 * 1024 * 1024;
 
 /// Where a bundle's files are: a `logs/` directory, or the URL of one.
 pub enum BundleLocation {
@@ -53,10 +61,12 @@ impl BundleLocation {
             }
             BundleLocation::Url(base, fetcher) => {
                 // One record past the announced size is allowed, so a
-                // manifest that understates the size is caught by its check.
+                // manifest that understates the size is caught by its
+                // check; the server's own claim is capped.
                 let limit = part
                     .size
-                    .saturating_add((4 + MAX_ENTRY_SIZE + 4 + MAX_PAYLOAD_SIZE) as u64);
+                    .saturating_add((4 + MAX_ENTRY_SIZE + 4 + MAX_PAYLOAD_SIZE) as u64)
+                    .min(MAX_FETCHED_LOG_FILE);
                 let reader = fetcher
                     .reader(&format!("{base}{path}"), limit)
                     .map_err(|e| e.to_string())?;
@@ -223,6 +233,12 @@ fn no_symlinks(dir: &Path, rel: &str) -> Result<PathBuf, String> {
     Ok(current)
 }
 
+/// One record of a log file, or a record refused on its own.
+enum Record {
+    Entry(RawEntry),
+    Rejected(Rejection),
+}
+
 /// The records of one file of a log.
 struct LogRecords<'a> {
     log: &'a LogFile,
@@ -300,7 +316,9 @@ impl<'a> LogRecords<'a> {
         Ok(Some(buf))
     }
 
-    fn next_record(&mut self) -> Result<Option<RawEntry>, String> {
+    /// The next record; a fork proof record whose entries are not of this
+    /// log is a rejection, and the file goes on.
+    fn next_record(&mut self) -> Result<Option<Record>, String> {
         let Some(entry) = self.read_part("entry", MAX_ENTRY_SIZE)? else {
             return Ok(None);
         };
@@ -310,26 +328,44 @@ impl<'a> LogRecords<'a> {
                 .unwrap_or_default();
             self.records += 1;
             let origin = format!("logs/{} record {}", self.part.path, self.records);
+            // A proof is of this log: both entries are its author's, in it.
+            let own = |bytes: &[u8]| {
+                let at = Position::guess(bytes);
+                (at.author, at.log_id) == (Some(self.log.author), Some(self.log.log_id))
+            };
+            if !own(&entry) || !own(&second) {
+                return Ok(Some(Record::Rejected(Rejection {
+                    at: Position {
+                        author: Some(self.log.author),
+                        log_id: Some(self.log.log_id),
+                        seq_num: None,
+                    },
+                    origin: Some(origin),
+                    reason: Reason::Source(
+                        "a fork proof's two entries must both be of this log".into(),
+                    ),
+                })));
+            }
             self.second = Some(RawEntry {
                 entry: second,
                 payload: None,
                 origin: format!("{origin}, second entry"),
             });
-            return Ok(Some(RawEntry {
+            return Ok(Some(Record::Entry(RawEntry {
                 entry,
                 payload: None,
                 origin: format!("{origin}, first entry"),
-            }));
+            })));
         }
         let payload = self
             .read_part("payload", MAX_PAYLOAD_SIZE)?
             .unwrap_or_default();
         self.records += 1;
-        Ok(Some(RawEntry {
+        Ok(Some(Record::Entry(RawEntry {
             entry,
             payload: Some(payload),
             origin: format!("logs/{} record {}", self.part.path, self.records),
-        }))
+        })))
     }
 
     /// Compares what was read with the manifest once the file ends.
@@ -384,7 +420,8 @@ impl Iterator for LogRecords<'_> {
         }
         self.reader.as_ref()?;
         match self.next_record() {
-            Ok(Some(raw)) => Some(Ok(raw)),
+            Ok(Some(Record::Entry(raw))) => Some(Ok(raw)),
+            Ok(Some(Record::Rejected(rejection))) => Some(Err(rejection)),
             Ok(None) => {
                 self.reader = None;
                 self.finish();

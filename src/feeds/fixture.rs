@@ -49,6 +49,8 @@ pub fn model(zone: Tz, start: &str, end: &str) -> Model {
             parent: None,
             children: Vec::new(),
             forked_from: None,
+            acronym: None,
+            days: Vec::new(),
         },
     );
     let place = |n: u8, title: &str, location: Location| Resource {
@@ -114,6 +116,10 @@ pub fn add_event(model: &mut Model, n: u8, title: &str, start: &str, end: &str) 
         language: Some("en".into()),
         persons: Vec::new(),
         derived_from: None,
+        source: None,
+        track: None,
+        kind: None,
+        url: None,
         requests: vec![Request {
             resource: id(2),
             state: RequestState::Confirmed,

@@ -26,5 +26,7 @@ pub use select::{
     location_events, person_events, site_locations,
 };
 pub use slot::{PlanPerson, Slot};
-pub use text::{clean_text, http_base, markdown_to_text, one_line, slugify, uri_escape};
+pub use text::{
+    clean_text, http_base, markdown_for_apps, markdown_to_text, one_line, slugify, uri_escape,
+};
 pub use write::write_feeds;

@@ -93,20 +93,48 @@ impl Plan {
     ) -> Plan {
         let zone = festival.time_zone;
         let title = one_line(&festival.name);
-        let acronym = acronym(
-            &title,
-            festival.start.with_timezone(&zone).format("%Y").to_string(),
-        );
+        let acronym = festival
+            .acronym
+            .as_deref()
+            .map(one_line)
+            .filter(|a| fits_acronym_patterns(a))
+            .unwrap_or_else(|| {
+                acronym(
+                    &title,
+                    festival.start.with_timezone(&zone).format("%Y").to_string(),
+                )
+            });
+        // An imported schedule's own days, with their boundaries.
+        let source_days: BTreeMap<NaiveDate, (DateTime<Tz>, DateTime<Tz>)> = festival
+            .days
+            .iter()
+            .map(|d| {
+                (
+                    d.date,
+                    (d.start.with_timezone(&zone), d.end.with_timezone(&zone)),
+                )
+            })
+            .collect();
+        let day_of = |at: DateTime<chrono::FixedOffset>| {
+            source_days
+                .iter()
+                .find(|(_, (start, end))| *start <= at && at < *end)
+                .map(|(date, _)| *date)
+                .unwrap_or_else(|| schedule_day(at, zone, day_change))
+        };
         let rooms = room_names(model, festival.id, events);
         let ids = event_ids(events);
-        let mut day_dates: BTreeSet<NaiveDate> =
-            festival_days(festival, day_change).into_iter().collect();
+        let mut day_dates: BTreeSet<NaiveDate> = if source_days.is_empty() {
+            festival_days(festival, day_change).into_iter().collect()
+        } else {
+            source_days.keys().copied().collect()
+        };
         // Slots are made on all threads, then kept in the order of `events`.
         let placed: Vec<(NaiveDate, usize, Slot)> = events
             .par_iter()
             .zip(&ids)
             .map(|(event, id)| {
-                let day = schedule_day(event.start, zone, day_change);
+                let day = day_of(event.start);
                 let place = event_places(model, event).first().map(|p| p.id);
                 let room = rooms
                     .iter()
@@ -136,8 +164,13 @@ impl Plan {
             .map(|(i, date)| Day {
                 index: i as u32 + 1,
                 date,
-                start: local_instant(zone, date, day_change),
-                end: local_instant(zone, date.succ_opt().unwrap_or(date), day_change),
+                start: source_days
+                    .get(&date)
+                    .map_or_else(|| local_instant(zone, date, day_change), |d| d.0),
+                end: source_days.get(&date).map_or_else(
+                    || local_instant(zone, date.succ_opt().unwrap_or(date), day_change),
+                    |d| d.1,
+                ),
                 rooms: by_day
                     .remove(&date)
                     .unwrap_or_default()
@@ -230,6 +263,32 @@ fn acronym(title: &str, year: String) -> String {
         1..=3 => format!("{slug}_{year}"),
         _ => slug,
     }
+}
+
+/// Whether `acronym` passes both schemas' patterns: the XSD's
+/// `[a-z0-9_-]{4,}` and schedule.json's
+/// `^[a-z0-9_-][a-z0-9_]{3,}(-2[0-9]{3}-[a-z]+)?$`.
+fn fits_acronym_patterns(acronym: &str) -> bool {
+    let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
+    let body_fits = |body: &str| {
+        let mut chars = body.chars();
+        chars.next().is_some_and(|c| word(c) || c == '-') && body.len() >= 4 && chars.all(word)
+    };
+    if body_fits(acronym) {
+        return true;
+    }
+    // The optional `-2NNN-word` suffix, as in `divoc-2020-ptt`.
+    let mut parts = acronym.rsplitn(3, '-');
+    let (Some(word_part), Some(year), Some(body)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    body_fits(body)
+        && year.len() == 4
+        && year.starts_with('2')
+        && year.chars().all(|c| c.is_ascii_digit())
+        && !word_part.is_empty()
+        && word_part.chars().all(|c| c.is_ascii_lowercase())
 }
 
 /// The festival's schedule days, unless it spans more than

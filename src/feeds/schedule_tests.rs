@@ -186,7 +186,10 @@ fn writes_conference_event_fields_and_escapes() {
     let event = &conference["days"][0]["rooms"]["Big Tent"][0];
     assert_eq!(event["guid"], guid[0]);
     assert_eq!(event["persons"][0]["name"], "Ada");
-    assert_eq!(event["abstract"], "Short abstract.");
+    assert_eq!(
+        event["abstract"], "Short *abstract*.",
+        "Markdown without raw HTML goes out as it is"
+    );
     assert_eq!(event["title"], "Fish & <Chips> \"now\"");
     let text = schedule_json(&plan);
     assert!(

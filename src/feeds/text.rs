@@ -88,6 +88,33 @@ pub fn one_line(text: &str) -> String {
     out
 }
 
+/// The Markdown `markdown` as the schedule exports carry it: as it is
+/// (frab and pretalx descriptions are Markdown, and apps show them so), when
+/// it holds no raw HTML and every link and image goes to an http, https or
+/// mailto URL; else flattened with [`markdown_to_text`], so no raw HTML or
+/// script URL from the logs reaches an app that might render it. Control
+/// characters are removed ([`clean_text`]) and the end is trimmed.
+pub fn markdown_for_apps(markdown: &str) -> String {
+    let safe_url = |url: &str| {
+        let lower = url.trim().to_ascii_lowercase();
+        ["https://", "http://", "mailto:"]
+            .iter()
+            .any(|s| lower.starts_with(s))
+    };
+    let safe = Parser::new(markdown).all(|event| match event {
+        Event::Html(_) | Event::InlineHtml(_) => false,
+        Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+            safe_url(&dest_url)
+        }
+        _ => true,
+    });
+    if safe {
+        clean_text(markdown.trim())
+    } else {
+        markdown_to_text(markdown)
+    }
+}
+
 /// Flattens Markdown into plain text: paragraphs and list items on their
 /// own lines, http(s) and mailto link targets in angle brackets after the
 /// link text; no markup, and raw HTML is dropped.
@@ -237,6 +264,20 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(clean_text(&text), reference);
         }
+    }
+
+    #[test]
+    fn markdown_for_apps_keeps_markdown_and_flattens_html_and_script_links() {
+        let plain = "Bring **tools**; see [notes](https://notes.example/a).\n\n- one\n- two";
+        assert_eq!(markdown_for_apps(plain), plain);
+        assert_eq!(
+            markdown_for_apps("Hi <script>alert(1)</script> **there**"),
+            "Hi alert(1) there"
+        );
+        assert_eq!(
+            markdown_for_apps("[click](javascript:alert(1)) *now*"),
+            "click now"
+        );
     }
 
     #[test]

@@ -1,20 +1,19 @@
 //! Writes every feed of a site into the output.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::ical::{CALENDAR_END, CalendarFeed, description, join_description};
+use super::ical::{CALENDAR_END, CalendarFeed, description};
 use super::plan::Plan;
 use super::schedule_json::write_schedule_json;
 use super::schedule_xml::write_schedule_xml;
 use super::select::{
     event_places, festival_events, inexpressible, inexpressible_time, site_locations,
 };
-use super::slot::Slot;
 use super::text::http_base;
 use crate::entry::{DocumentId, PublicKey};
 use crate::materialize::{Event, Festival, Model};
@@ -171,27 +170,14 @@ impl Calendars<'_> {
     }
 
     /// Every event's VEVENT, in the order of [`Calendars::events`], each
-    /// written into `events/<id>.ics` as soon as it is made. A live event's
-    /// description is put together from its slot in the plan, whose texts
-    /// are flattened already.
+    /// written into `events/<id>.ics` as soon as it is made. Descriptions
+    /// are plain text, flattened from the Markdown ([`description`]).
     fn vevents(&self, output: &SharedOutput) -> Result<Vec<String>, OutputError> {
-        let slots: HashMap<DocumentId, &Slot> = self
-            .plan
-            .iter()
-            .flat_map(|plan| plan.slots())
-            .map(|slot| (slot.event, slot))
-            .collect();
         self.events
             .par_iter()
             .map(|event| {
-                let description = match slots.get(&event.id) {
-                    Some(slot) => join_description([
-                        slot.subtitle.as_deref(),
-                        slot.summary.as_deref(),
-                        Some(&slot.description),
-                    ]),
-                    None => description(event),
-                };
+                // Plain text: the plan's texts are Markdown for apps.
+                let description = description(event);
                 let vevent = self.feed.vevent(event, &description);
                 let path = format!("events/{}.ics", event.id);
                 self.write_calendar(&path, &event.title, &[&vevent], output)?;

@@ -31,6 +31,9 @@ pub(crate) struct Outcome {
     pub confirmations: usize,
     /// Events whose operation failed validation: skipped.
     pub invalid: Vec<Problem>,
+    /// Optional fields left out of an event because they were invalid; the
+    /// event is imported without them.
+    pub notes: Vec<String>,
 }
 
 /// Pushes the operations that bring the store in step with `schedule`.
@@ -103,7 +106,10 @@ pub(crate) fn apply(
         .collect();
     for item in &schedule.events {
         let room = item.room.as_deref().and_then(|r| rooms.get(r)).copied();
-        let fields = event_fields(item, festival_id, room, zone);
+        let mut fields = event_fields(item, festival_id, room, zone);
+        outcome
+            .notes
+            .extend(drop_invalid_optional_fields(&mut fields, item));
         let old = old_events
             .get(item.key.as_str())
             .and_then(|docs| docs.first());
@@ -197,6 +203,9 @@ fn event_fields(
         persons: Some(item.persons.clone()).filter(|p| !p.is_empty()),
         derived_from: None,
         source: Some(item.key.clone()),
+        track: item.track.clone(),
+        kind: item.kind.clone(),
+        url: item.url.clone(),
     }
 }
 
@@ -236,6 +245,84 @@ fn same_timeframe(old: &EventFields, new: &EventFields) -> bool {
 }
 
 /// An event whose operation failed validation, as a problem.
+/// Leaves out of `fields` each optional field, link, person or tag that
+/// breaks `event_v1`'s rules (a link with no host, a track over its limit),
+/// so that one bad optional field does not cost the whole event. Only what
+/// an event cannot exist without (title, start, end) makes it invalid.
+/// Returns a note per field left out, naming the event and the field.
+fn drop_invalid_optional_fields(fields: &mut EventFields, item: &Item) -> Vec<String> {
+    // The event with none of its optional parts, to check each part alone.
+    let bare = EventFields {
+        tags: Vec::new(),
+        links: Vec::new(),
+        subtitle: None,
+        summary: None,
+        language: None,
+        persons: None,
+        track: None,
+        kind: None,
+        url: None,
+        ..fields.clone()
+    };
+    let valid = |probe: EventFields| Operation::create(Fields::Event(probe)).check();
+    // Valid as it is; or invalid even without its optional parts, which
+    // skips it (the caller reports that).
+    if valid(fields.clone()).is_ok() || valid(bare.clone()).is_err() {
+        return Vec::new();
+    }
+    let mut notes = Vec::new();
+    let mut check = |probe: EventFields| match valid(probe) {
+        Ok(()) => true,
+        Err(error) => {
+            let (field, reason) = match error {
+                OperationError::Field { field, reason, .. } => (field, reason),
+                other => ("fields".to_owned(), other.to_string()),
+            };
+            notes.push(format!(
+                "event {}: field `{field}`: {reason}; left out, the event imported",
+                event_name(Some(&item.key), Some(&item.title))
+            ));
+            false
+        }
+    };
+    fields.links.retain(|link| {
+        check(EventFields {
+            links: vec![link.clone()],
+            ..bare.clone()
+        })
+    });
+    fields.tags.retain(|tag| {
+        check(EventFields {
+            tags: vec![tag.clone()],
+            ..bare.clone()
+        })
+    });
+    if let Some(persons) = &mut fields.persons {
+        persons.retain(|person| {
+            check(EventFields {
+                persons: Some(vec![person.clone()]),
+                ..bare.clone()
+            })
+        });
+    }
+    let mut keep = |value: &mut Option<String>, set: fn(&mut EventFields, String)| {
+        if let Some(text) = value.take() {
+            let mut probe = bare.clone();
+            set(&mut probe, text.clone());
+            if check(probe) {
+                *value = Some(text);
+            }
+        }
+    };
+    keep(&mut fields.subtitle, |f, v| f.subtitle = Some(v));
+    keep(&mut fields.summary, |f, v| f.summary = Some(v));
+    keep(&mut fields.language, |f, v| f.language = Some(v));
+    keep(&mut fields.track, |f, v| f.track = Some(v));
+    keep(&mut fields.kind, |f, v| f.kind = Some(v));
+    keep(&mut fields.url, |f, v| f.url = Some(v));
+    notes
+}
+
 fn invalid(item: &Item, error: OperationError) -> Problem {
     let (field, message) = match error {
         OperationError::Field { field, reason, .. } => (field, reason),

@@ -91,6 +91,8 @@ pub fn parse_ical(
         .unwrap_or_else(|| file_stem(source_name));
     let id = value(props, "X-WR-RELCALID").unwrap_or_else(|| title.clone());
     let mut schedule = Schedule {
+        acronym: None,
+        days: Vec::new(),
         format: Format::Ical,
         key: limit_key(format!("ical:{id}")),
         title,
@@ -240,15 +242,14 @@ impl Reader {
                 .map(|l| one_line(&l))
                 .filter(|l| !l.is_empty()),
             tags,
+            track: None,
+            kind: None,
+            url: text("URL")
+                .and_then(|u| links(vec![(String::new(), u)], None).pop())
+                .map(|l| l.url),
             language: None,
             persons,
-            links: links(
-                text("URL")
-                    .map(|u| ("Event page".to_owned(), u))
-                    .into_iter()
-                    .collect(),
-                None,
-            ),
+            links: Vec::new(),
             day: None,
             all_day,
         };

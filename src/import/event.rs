@@ -31,6 +31,11 @@ pub(crate) struct RawEvent {
     /// The schedule day it is listed under (`day@date`).
     pub day: Option<NaiveDate>,
     pub tags: Vec<String>,
+    /// The track and the type, as the source names them (also in `tags`).
+    pub track: Option<String>,
+    pub kind: Option<String>,
+    /// The event's own page (`url`).
+    pub url: Option<String>,
     pub language: Option<String>,
     pub persons: Vec<String>,
     /// (title, URL) pairs.
@@ -133,13 +138,35 @@ impl RawEvent {
             end,
             room: self.room.as_deref().map(one_line).filter(|r| !r.is_empty()),
             tags: self.tags,
+            track: self
+                .track
+                .as_deref()
+                .map(one_line)
+                .filter(|t| !t.is_empty()),
+            kind: self.kind.as_deref().map(one_line).filter(|t| !t.is_empty()),
+            url: self
+                .url
+                .as_deref()
+                .and_then(|u| {
+                    links(vec![(String::new(), u.to_owned())], ctx.base_url.as_deref()).pop()
+                })
+                .map(|l| l.url),
             language: self
                 .language
                 .as_deref()
                 .map(one_line)
                 .filter(|l| !l.is_empty()),
             persons: self.persons,
-            links: links(self.links, ctx.base_url.as_deref()),
+            links: {
+                let mut dropped = Vec::new();
+                let kept = links_noting(self.links, ctx.base_url.as_deref(), &mut dropped);
+                for why in dropped {
+                    notes.push(format!(
+                        "event {name}: field `links.url`: {why}; the link is left out, the event imported"
+                    ));
+                }
+                kept
+            },
             day: self.day,
             all_day: false,
         };
@@ -199,6 +226,15 @@ pub(crate) fn short(text: &str) -> String {
 
 /// Keeps http(s) links (relative ones joined to `base`), without repeats.
 pub(crate) fn links(raw: Vec<(String, String)>, base: Option<&str>) -> Vec<Link> {
+    links_noting(raw, base, &mut Vec::new())
+}
+
+/// [`links`], saying in `dropped` why each link left out is.
+pub(crate) fn links_noting(
+    raw: Vec<(String, String)>,
+    base: Option<&str>,
+    dropped: &mut Vec<String>,
+) -> Vec<Link> {
     let mut out: Vec<Link> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (title, url) in raw {
@@ -215,9 +251,25 @@ pub(crate) fn links(raw: Vec<(String, String)>, base: Option<&str>) -> Vec<Link>
                 None => format!("{}{url}", base.trim_end_matches('/')),
             }
         } else {
+            if !url.is_empty() {
+                dropped.push(format!("`{}` is not an http or https URL", short(url)));
+            }
             continue;
         };
-        if url.len() > limits::URL || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if url.len() > limits::URL {
+            dropped.push(format!(
+                "`{}` is {} bytes, the limit is {}",
+                short(&url),
+                url.len(),
+                limits::URL
+            ));
+            continue;
+        }
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            dropped.push(format!(
+                "`{}` holds spaces or control characters",
+                short(&url)
+            ));
             continue;
         }
         if seen.insert(url.clone()) {
@@ -253,14 +305,29 @@ pub(crate) fn fit_item(item: &mut Item, name: &str, notes: &mut Vec<String>) {
     if let Some(language) = &mut item.language {
         fit_text("language", language, limits::SHORT);
     }
+    if let Some(track) = &mut item.track {
+        fit_text("track", track, limits::SHORT);
+    }
+    if let Some(kind) = &mut item.kind {
+        fit_text("type", kind, limits::SHORT);
+    }
     for (field, list) in [("tags", &mut item.tags), ("persons", &mut item.persons)] {
         let mut seen = std::collections::BTreeSet::new();
         let before = list.len();
+        let mut empty = 0;
         let cleaned: Vec<String> = list
             .drain(..)
             .map(|t| fit(one_line(&t), limits::SHORT).0)
-            .filter(|t| !t.is_empty() && seen.insert(t.clone()))
+            .filter(|t| {
+                empty += t.is_empty() as usize;
+                !t.is_empty() && seen.insert(t.clone())
+            })
             .collect();
+        if empty > 0 {
+            notes.push(format!(
+                "event {name}: field `{field}`: {empty} empty, left out; the event imported"
+            ));
+        }
         *list = cleaned;
         if list.len() > limits::ITEMS {
             list.truncate(limits::ITEMS);

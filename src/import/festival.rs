@@ -14,7 +14,7 @@ use super::text::fit;
 use super::time::{format_instant, local_instant};
 use crate::entry::key_path;
 use crate::festival_dir::{CONFIG_FILE, DirError, FestivalDir};
-use crate::operation::{FestivalFields, limits};
+use crate::operation::{FestivalFields, ScheduleDay, limits};
 use crate::render::days::schedule_day;
 
 /// Moves all-day events from local midnight to the day-change time, so
@@ -49,6 +49,23 @@ pub(super) fn festival_fields(schedule: &Schedule) -> Option<FestivalFields> {
         parent: None,
         forked_from: None,
         source: Some(schedule.key.clone()),
+        acronym: schedule
+            .acronym
+            .as_ref()
+            .map(|a| fit(a.clone(), limits::SHORT).0),
+        days: Some(
+            schedule
+                .days
+                .iter()
+                .take(limits::DAYS)
+                .map(|(date, start, end)| ScheduleDay {
+                    date: date.format("%Y-%m-%d").to_string(),
+                    start: format_instant(*start, schedule.time_zone),
+                    end: format_instant(*end, schedule.time_zone),
+                })
+                .collect(),
+        )
+        .filter(|days: &Vec<ScheduleDay>| !days.is_empty()),
     })
 }
 

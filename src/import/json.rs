@@ -13,7 +13,7 @@ use super::html::markdown;
 use super::schedule::{Format, Schedule};
 use super::text::one_line;
 use super::time::{
-    choose_zone, common_day_start, parse_bound, parse_clock, parse_date, parse_datetime,
+    choose_zone, parse_bound, parse_clock, parse_date, parse_datetime, source_day_change,
 };
 
 /// Reads a frab or pretalx `schedule.json`. `zone` (from `--time-zone`)
@@ -50,20 +50,23 @@ pub fn parse_json(
         .filter_map(|r| r.get("name").and_then(string).or_else(|| string(r)))
         .collect();
     let mut raw_events = Vec::new();
-    let mut day_starts = Vec::new();
-    for (index, day) in list(conference.get("days")).enumerate() {
+    let mut days = Vec::new();
+    for day in list(conference.get("days")) {
         let date = day
             .get("date")
             .and_then(string)
             .as_deref()
             .and_then(parse_date);
-        if index > 0 {
-            day_starts.extend(
-                day.get("day_start")
-                    .and_then(string)
-                    .as_deref()
-                    .and_then(parse_datetime),
-            );
+        let bound = |name| {
+            day.get(name)
+                .and_then(string)
+                .as_deref()
+                .and_then(parse_datetime)
+        };
+        if let (Some(date), Some(start), Some(end)) = (date, bound("day_start"), bound("day_end"))
+            && start < end
+        {
+            days.push((date, start, end));
         }
         let Some(day_rooms) = day.get("rooms").and_then(Value::as_object) else {
             continue;
@@ -97,10 +100,12 @@ pub fn parse_json(
     let day_change = field("day_change")
         .as_deref()
         .and_then(parse_clock)
-        .or_else(|| common_day_start(&day_starts, zone));
+        .or_else(|| source_day_change(&days, zone));
     let title = field("title").map(|t| one_line(&t)).unwrap_or_default();
     let acronym = field("acronym").map(|t| one_line(&t)).unwrap_or_default();
     let mut out = Schedule {
+        acronym: Some(acronym.clone()).filter(|a| !a.is_empty()),
+        days,
         format: Format::Json,
         key: format!(
             "frab:{}",
@@ -154,9 +159,6 @@ fn raw_event(event: &Value) -> RawEvent {
             .filter(|t| !t.trim().is_empty())
     };
     let mut links: Vec<(String, String)> = Vec::new();
-    if let Some(url) = text("url") {
-        links.push(("Event page".to_owned(), url));
-    }
     for name in ["links", "attachments"] {
         for link in list(event.get(name)) {
             let url = link.get("url").and_then(string).or_else(|| string(link));
@@ -184,6 +186,9 @@ fn raw_event(event: &Value) -> RawEvent {
             .flatten()
             .filter_map(label)
             .collect(),
+        track: event.get("track").and_then(label),
+        kind: event.get("type").and_then(label),
+        url: text("url"),
         language: text("language"),
         persons: list(event.get("persons"))
             .filter_map(|p| {

@@ -188,8 +188,11 @@ pub fn import_schedule(
     }
     drop(publisher);
     drop(lock);
+    let festival_id = outcome.festival.expect("the festival is always settled");
+    dir.name_festival_if_unset(festival_id)?;
 
     let mut notes = schedule.notes.clone();
+    notes.extend(outcome.notes.iter().cloned());
     if !logs.is_clean() {
         notes.push(format!(
             "{}/logs: {}; `pandafest check` lists the problems",
@@ -212,7 +215,7 @@ pub fn import_schedule(
         .collect();
     tracing::debug!(elapsed = ?started.elapsed(), operations, "imported");
     Ok(ImportSummary {
-        festival: outcome.festival.expect("the festival is always settled"),
+        festival: festival_id,
         name: schedule.title.clone(),
         format: schedule.format,
         created_dir,

@@ -74,6 +74,11 @@ pub struct Schedule {
     pub key: String,
     /// The conference title.
     pub title: String,
+    /// The conference acronym, as the source gives it.
+    pub acronym: Option<String>,
+    /// The source's days: date, start and end (after the start), in source
+    /// order.
+    pub days: Vec<(NaiveDate, DateTime<FixedOffset>, DateTime<FixedOffset>)>,
     /// Markdown; may be empty.
     pub description: String,
     /// The conference start, when the source gives one (a date counts as
@@ -146,6 +151,12 @@ pub struct Item {
     pub room: Option<String>,
     /// Track, type or categories.
     pub tags: Vec<String>,
+    /// The track, as the source names it.
+    pub track: Option<String>,
+    /// The type (frab's `type`), as the source names it.
+    pub kind: Option<String>,
+    /// The event's own page in the source (an http or https URL).
+    pub url: Option<String>,
     /// Language tag.
     pub language: Option<String>,
     /// Speaker or host names.

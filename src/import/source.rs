@@ -30,7 +30,8 @@ pub fn read_source(source: &str, limit: u64) -> Result<String, ImportError> {
         let body = Fetcher::new(FetchLimits::default())
             .reader(source, over)
             .map_err(|e| match e {
-                FetchError::TooLarge { .. } => too_large(),
+                FetchError::TooLarge { .. } | FetchError::TotalTooLarge { .. } => too_large(),
+                other @ FetchError::PastDeadline { .. } => read_error(other.to_string()),
                 FetchError::Request { reason, .. } => read_error(reason),
             })?;
         body.take(over).read_to_end(&mut bytes)

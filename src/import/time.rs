@@ -3,6 +3,7 @@
 
 use chrono::{
     DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
+    Timelike,
 };
 use chrono_tz::Tz;
 
@@ -225,17 +226,32 @@ pub(crate) fn choose_zone(
     Tz::UTC
 }
 
-/// The most common local time (in `zone`) of the given day starts, the
-/// earliest among equals: the time a schedule day begins.
-pub(crate) fn common_day_start(starts: &[DateTime<FixedOffset>], zone: Tz) -> Option<NaiveTime> {
-    let mut counts = std::collections::BTreeMap::new();
-    for start in starts {
-        *counts
-            .entry(start.with_timezone(&zone).time())
-            .or_insert(0usize) += 1;
+/// The day change a schedule's own day boundaries show: the local time
+/// most common among the days' starts (but the first day's) and ends (but
+/// the last day's). An end at `:59` stands for the minute after it
+/// (`03:59` for a 04:00 day change, as pretalx writes it). On a tie an end
+/// wins: a day's start may be its first event, its end is where the next
+/// day begins. `None` without any such boundary.
+pub(crate) fn source_day_change(
+    days: &[(NaiveDate, DateTime<FixedOffset>, DateTime<FixedOffset>)],
+    zone: Tz,
+) -> Option<NaiveTime> {
+    let mut counts: std::collections::BTreeMap<NaiveTime, (usize, usize)> = Default::default();
+    let local = |t: &DateTime<FixedOffset>| t.with_timezone(&zone).time();
+    for (_, start, _) in days.iter().skip(1) {
+        counts.entry(local(start)).or_default().0 += 1;
     }
-    let most = counts.values().copied().max()?;
-    counts.into_iter().find(|(_, n)| *n == most).map(|(t, _)| t)
+    for (_, _, end) in days.iter().take(days.len().saturating_sub(1)) {
+        let mut time = local(end);
+        if time.minute() == 59 {
+            time = time.with_second(0).unwrap_or(time) + chrono::Duration::minutes(1);
+        }
+        counts.entry(time).or_default().1 += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(time, (starts, ends))| (starts + ends, *ends, std::cmp::Reverse(*time)))
+        .map(|(time, _)| time)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::html::markdown;
 use super::schedule::{Format, Schedule};
 use super::text::one_line;
 use super::time::{
-    choose_zone, common_day_start, parse_bound, parse_clock, parse_date, parse_datetime,
+    choose_zone, parse_bound, parse_clock, parse_date, parse_datetime, source_day_change,
 };
 
 /// At most this many XML nodes are read (about 30 times 38C3's schedule).
@@ -50,12 +50,15 @@ pub fn parse_xml(source_name: &str, text: &str, zone: Option<Tz>) -> Result<Sche
         .ok_or_else(|| not_schedule("<schedule> has no <conference>".into()))?;
 
     let mut raw_events = Vec::new();
-    let mut day_starts = Vec::new();
+    let mut days = Vec::new();
     let mut rooms = Vec::new();
-    for (index, day) in children(root, "day").enumerate() {
+    for day in children(root, "day") {
         let date = day.attribute("date").and_then(parse_date);
-        if index > 0 {
-            day_starts.extend(day.attribute("start").and_then(parse_datetime));
+        let bound = |name| day.attribute(name).and_then(parse_datetime);
+        if let (Some(date), Some(start), Some(end)) = (date, bound("start"), bound("end"))
+            && start < end
+        {
+            days.push((date, start, end));
         }
         for room in children(day, "room") {
             let room_name = room
@@ -97,7 +100,7 @@ pub fn parse_xml(source_name: &str, text: &str, zone: Option<Tz>) -> Result<Sche
     let day_change = child_text(conference, "day_change")
         .as_deref()
         .and_then(parse_clock)
-        .or_else(|| common_day_start(&day_starts, zone));
+        .or_else(|| source_day_change(&days, zone));
     let title = child_text(conference, "title")
         .map(|t| one_line(&t))
         .unwrap_or_default();
@@ -105,6 +108,8 @@ pub fn parse_xml(source_name: &str, text: &str, zone: Option<Tz>) -> Result<Sche
         .map(|t| one_line(&t))
         .unwrap_or_default();
     let mut schedule = Schedule {
+        acronym: Some(acronym.clone()).filter(|a| !a.is_empty()),
+        days,
         format: Format::Xml,
         key: format!(
             "frab:{}",
@@ -162,9 +167,6 @@ fn raw_event(event: Node<'_, '_>) -> RawEvent {
             }
         }
     }
-    if let Some(url) = text("url") {
-        links.insert(0, ("Event page".to_owned(), url));
-    }
     RawEvent {
         guid: event
             .attribute("guid")
@@ -185,6 +187,9 @@ fn raw_event(event: Node<'_, '_>) -> RawEvent {
             .into_iter()
             .flatten()
             .collect(),
+        track: text("track"),
+        kind: text("type"),
+        url: text("url"),
         language: text("language"),
         persons: child(event, "persons")
             .into_iter()

@@ -116,7 +116,7 @@ pub(super) fn store_verified(
         Some(false) => {
             cursor.remove_held(seq_num, entry.hash);
             tx.take_held(&entry)?;
-            shared.held_total -= 1;
+            shared.held.remove((entry.author, entry.log_id));
         }
         None => {}
     }
@@ -270,7 +270,7 @@ fn promote(
         }
         let hash = cursor.held[&next][0].entry.hash;
         let held = cursor.remove_held(next, hash).expect("looked up above");
-        shared.held_total -= 1;
+        shared.held.remove((held.entry.author, held.entry.log_id));
         debug_assert_eq!(held.entry.backlink, cursor.head);
         let Some(payload) = tx.take_held(&held.entry)? else {
             return Ok(());
@@ -288,7 +288,9 @@ fn promote(
 /// Holds an entry that is not part of its log's trusted run (yet), within
 /// [`HELD_PER_LOG`] and [`HELD_IN_ALL`]. A log that holds its limit keeps
 /// the entries with the lowest (seq num, hash), which the log needs
-/// first, and lets go of the highest.
+/// first, and lets go of the highest. A store at its limit makes room in
+/// the log that holds the most, if that is another log holding more than
+/// this one would.
 fn hold(
     tx: &Tx<'_>,
     cursor: &mut LogCursor,
@@ -317,18 +319,43 @@ fn hold(
             .remove_held(last_key.0, last_key.1)
             .expect("found above");
         tx.take_held(&last.entry)?;
-        shared.held_total -= 1;
+        shared.held.remove((last.entry.author, last.entry.log_id));
         report
             .rejected
             .push(not_held(&last.entry, None, "this log", HELD_PER_LOG));
-    } else if shared.held_total >= HELD_IN_ALL as u64 {
-        report
-            .rejected
-            .push(not_held(&entry, origin, "the store", HELD_IN_ALL));
-        return Ok(());
+    } else if shared.held.total() >= HELD_IN_ALL as u64 {
+        // The store's bound is no one log's to fill: the log that holds the
+        // most lets go of its highest entry, unless it is this one (or
+        // would hold no more than this one then).
+        let own = (entry.author, entry.log_id);
+        let evicted = match shared.held.largest() {
+            Some((log, count)) if log != own && count > cursor.held_len + 1 => {
+                tx.take_last_held(&log.0, log.1)?.map(|bytes| (log, bytes))
+            }
+            _ => None,
+        };
+        let Some((log, bytes)) = evicted else {
+            report
+                .rejected
+                .push(not_held(&entry, origin, "the store", HELD_IN_ALL));
+            return Ok(());
+        };
+        shared.held.remove(log);
+        shared.stale.push(log);
+        let at = crate::entry::decode_entry(&bytes)
+            .map(|e| Position::of(&e))
+            .unwrap_or_else(|_| Position::guess(&bytes));
+        report.rejected.push(Rejection {
+            at,
+            origin: None,
+            reason: Reason::NotHeld {
+                scope: "the store",
+                limit: HELD_IN_ALL,
+            },
+        });
     }
     tx.insert_held(&entry, payload.as_deref())?;
-    shared.held_total += 1;
+    shared.held.add((entry.author, entry.log_id));
     cursor.add_held(HeldEntry {
         has_payload: payload.is_some(),
         entry,

@@ -2,7 +2,7 @@
 //! case (the next entry of a log) needs no query.
 
 use std::collections::hash_map::Entry as MapEntry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::fork::{ProofKey, key_of};
 use crate::entry::{DocumentId, Entry, Hash, PublicKey, decode_entry};
@@ -82,11 +82,61 @@ impl LogCursor {
     }
 }
 
+/// How many entries the store holds, per log and in all, with the log that
+/// holds the most at hand.
+#[derive(Default)]
+pub(super) struct HeldCounts {
+    by_log: HashMap<(PublicKey, u64), usize>,
+    /// (count, log) of every log that holds entries.
+    order: BTreeSet<(usize, (PublicKey, u64))>,
+    total: u64,
+}
+
+impl HeldCounts {
+    /// Entries held in all logs.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    fn set(&mut self, log: (PublicKey, u64), count: usize) {
+        if let Some(old) = self.by_log.remove(&log) {
+            self.order.remove(&(old, log));
+            self.total -= old as u64;
+        }
+        if count > 0 {
+            self.by_log.insert(log, count);
+            self.order.insert((count, log));
+            self.total += count as u64;
+        }
+    }
+
+    /// One more entry held by `log`.
+    pub fn add(&mut self, log: (PublicKey, u64)) {
+        let count = self.by_log.get(&log).copied().unwrap_or(0);
+        self.set(log, count + 1);
+    }
+
+    /// One entry fewer held by `log`.
+    pub fn remove(&mut self, log: (PublicKey, u64)) {
+        let count = self.by_log.get(&log).copied().unwrap_or(0);
+        self.set(log, count.saturating_sub(1));
+    }
+
+    /// The log holding the most entries (the greatest key among equals),
+    /// and how many.
+    pub fn largest(&self) -> Option<((PublicKey, u64), usize)> {
+        self.order.last().map(|(count, log)| (*log, *count))
+    }
+}
+
 /// What an ingest knows beyond single logs.
 #[derive(Default)]
 pub(super) struct Shared {
-    /// How many entries the store holds, in all logs.
-    pub held_total: u64,
+    /// How many entries the store holds, per log and in all.
+    pub held: HeldCounts,
+    /// Logs whose held entries changed behind their cursors (an entry let
+    /// go at the store's bound): their cursors are read again.
+    pub stale: Vec<(PublicKey, u64)>,
     /// The proofs this ingest stored, by log: a later one replaces an
     /// earlier one of the same log.
     pub found: BTreeMap<(PublicKey, u64), ForkProof>,
@@ -109,7 +159,10 @@ impl Cursors {
         let version = tx.data_version()?;
         if self.data_version != Some(version) {
             self.logs.clear();
-            self.shared.held_total = tx.held_count()?;
+            self.shared.held = HeldCounts::default();
+            for (log, count) in tx.held_counts()? {
+                self.shared.held.set(log, count);
+            }
         }
         self.data_version = Some(version);
         Ok(())
@@ -123,6 +176,13 @@ impl Cursors {
         author: PublicKey,
         log_id: u64,
     ) -> Result<(&mut LogCursor, &mut Shared), StoreError> {
+        for log in std::mem::take(&mut self.shared.stale) {
+            if let Some(mut cursor) = self.logs.remove(&log)
+                && cursor.dirty
+            {
+                flush_one(tx, log, &mut cursor)?;
+            }
+        }
         let cursor = match self.logs.entry((author, log_id)) {
             MapEntry::Occupied(cursor) => cursor.into_mut(),
             MapEntry::Vacant(vacant) => vacant.insert(load(tx, author, log_id)?),
@@ -132,19 +192,29 @@ impl Cursors {
 
     /// Writes the changed log states; called before each batch commits.
     pub fn flush(&mut self, tx: &Tx<'_>) -> Result<(), StoreError> {
-        for ((author, log_id), cursor) in self.logs.iter_mut().filter(|(_, c)| c.dirty) {
-            tx.upsert_log(&LogState {
-                author: *author,
-                log_id: *log_id,
-                height: cursor.height,
-                ended_at: cursor.ended_at,
-                forked_at: cursor.forked_at,
-                festival: cursor.festival,
-            })?;
-            cursor.dirty = false;
+        for (log, cursor) in self.logs.iter_mut().filter(|(_, c)| c.dirty) {
+            flush_one(tx, *log, cursor)?;
         }
         Ok(())
     }
+}
+
+/// Writes one log's changed state.
+fn flush_one(
+    tx: &Tx<'_>,
+    (author, log_id): (PublicKey, u64),
+    cursor: &mut LogCursor,
+) -> Result<(), StoreError> {
+    tx.upsert_log(&LogState {
+        author,
+        log_id,
+        height: cursor.height,
+        ended_at: cursor.ended_at,
+        forked_at: cursor.forked_at,
+        festival: cursor.festival,
+    })?;
+    cursor.dirty = false;
+    Ok(())
 }
 
 /// Reads a log's state, held entries and fork proof from the store.

@@ -65,13 +65,26 @@ fn outcome(store: &Store) -> String {
 }
 
 fn trusted_seqs(store: &Store) -> Vec<u64> {
-    store
-        .read()
-        .operation_refs()
+    let reader = store.read();
+    let refs = reader.operation_refs().unwrap();
+    // The one-query read keeps the same operations, with their payloads.
+    let with_payloads: Vec<_> = reader
+        .operations_with_payloads()
         .unwrap()
+        .into_iter()
+        .map(|(op, payload)| (op.id, op.seq_num, payload))
+        .collect();
+    let one_by_one: Vec<_> = refs
         .iter()
-        .map(|op| op.seq_num)
-        .collect()
+        .map(|op| {
+            let payload = reader
+                .payload_at(&op.author, op.log_id, op.seq_num)
+                .unwrap();
+            (op.id, op.seq_num, payload.unwrap())
+        })
+        .collect();
+    assert_eq!(with_payloads, one_by_one);
+    refs.iter().map(|op| op.seq_num).collect()
 }
 
 /// Entry 8' links back to 7 rightly, and its lipmaa link (to seq 4) is
@@ -315,4 +328,46 @@ fn a_log_holds_its_lowest_entries_up_to_the_bound() {
     );
     let held = store.read().held_logs().unwrap();
     assert_eq!((held[0].first, held[0].last), (2, HELD_PER_LOG as u64 + 1));
+}
+
+/// The store's bound is no one log's to fill: once logs of a stranger fill
+/// [`HELD_IN_ALL`], a log that comes out of order makes room in the log
+/// that holds the most, and is whole once its first entries come.
+#[test]
+fn a_full_store_makes_room_in_the_log_that_holds_the_most() {
+    let mut store = Store::in_memory().unwrap();
+    let logs = HELD_IN_ALL / HELD_PER_LOG;
+    for n in 0..logs {
+        let key = KeyPair::from_name(&format!("stranger {n}"));
+        // Seq 1 never comes: the rest is held.
+        let log = honest(&key, HELD_PER_LOG + 1);
+        let report = ingest(&mut store, log[1..].iter().cloned().map(Ok), |_| {}).unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.lines());
+    }
+    assert_eq!(
+        store
+            .read()
+            .held_logs()
+            .unwrap()
+            .iter()
+            .map(|h| h.entries)
+            .sum::<u64>(),
+        HELD_IN_ALL as u64
+    );
+    let key = KeyPair::from_name("ada");
+    let log = honest(&key, 5);
+    let report = ingest(&mut store, log[2..].iter().cloned().map(Ok), |_| {}).unwrap();
+    assert_eq!(report.rejected.len(), 3, "{:?}", report.lines());
+    assert!(
+        report
+            .rejected
+            .iter()
+            .all(|r| r.at.author != Some(key.public_key())),
+        "the stranger's entries were let go: {:?}",
+        report.lines()
+    );
+    ingest(&mut store, log[..2].iter().cloned().map(Ok), |_| {}).unwrap();
+    let logs = store.read().logs().unwrap();
+    let ada = logs.iter().find(|l| l.author == key.public_key()).unwrap();
+    assert_eq!(ada.height, 5, "ada's log is whole");
 }

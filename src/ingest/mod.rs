@@ -23,7 +23,10 @@ mod report;
 
 pub(crate) use check::log_festival;
 pub use held::{HELD_IN_ALL, HELD_PER_LOG, Held};
-pub use report::{IngestReport, Position, Reason, Rejection, Waiting};
+pub use report::{
+    IngestReport, KEPT_REJECTIONS, Position, REPORT_LINES, Reason, Rejection, RejectionRun,
+    Rejections, Waiting,
+};
 
 use std::collections::HashMap;
 

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::model::{Event, Festival, Model, Person, Resource, Version};
 use crate::entry::{DocumentId, OperationId, PublicKey};
 use crate::operation::{
-    Action, AuthorizationFields, Fields, Operation, OperationError, decode_operation,
+    Action, AuthorizationFields, Fields, Operation, OperationError, decode_stored_operation,
 };
 use crate::store::OperationRef;
 
@@ -60,13 +60,14 @@ pub(super) struct Decoded {
 }
 
 /// Decodes the payloads of stored operations, in parallel (each stands
-/// alone); the order is kept.
+/// alone); the order is kept. They passed every check at ingest, so the
+/// canonical form is not checked again ([`decode_stored_operation`]).
 pub(super) fn decode(operations: Vec<(OperationRef, Vec<u8>)>) -> Vec<Decoded> {
     operations
         .into_par_iter()
         .map(|(op, payload)| Decoded {
             op,
-            operation: decode_operation(&payload),
+            operation: decode_stored_operation(&payload),
         })
         .collect()
 }
@@ -148,6 +149,19 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                         parent: f.parent,
                         children: Vec::new(),
                         forked_from: f.forked_from,
+                        acronym: f.acronym,
+                        days: f
+                            .days
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|d| {
+                                Some(super::SourceDay {
+                                    date: d.date.parse().ok()?,
+                                    start: time(&d.start),
+                                    end: time(&d.end),
+                                })
+                            })
+                            .collect(),
                     },
                 );
             }
@@ -201,6 +215,10 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                         language: f.language,
                         persons: f.persons.unwrap_or_default(),
                         derived_from: f.derived_from,
+                        source: f.source,
+                        track: f.track,
+                        kind: f.kind,
+                        url: f.url,
                         requests: f
                             .resources
                             .into_iter()

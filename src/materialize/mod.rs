@@ -7,7 +7,8 @@ mod model;
 mod policy;
 
 pub use model::{
-    Booking, Event, Festival, ForkedLog, Model, Person, Request, RequestState, Resource, Version,
+    Booking, Event, Festival, ForkedLog, Model, Person, Request, RequestState, Resource, SourceDay,
+    Version,
 };
 pub use policy::{
     AuthorizationPolicy, AwaitingRequest, PolicyDecision, PolicyRequest, awaiting_decision,
@@ -55,24 +56,32 @@ pub fn read_operations(
 ) -> Result<StoredOperations, StoreError> {
     let started = std::time::Instant::now();
     let reader = store.read();
-    let refs = reader.operation_refs()?;
-    let mut operations = Vec::with_capacity(refs.len());
-    let mut missing = Vec::new();
-    for op in refs {
-        match decoded.remove(&op.id) {
-            Some(operation) => operations.push(documents::Decoded {
-                op,
-                operation: Ok(*operation),
-            }),
-            None => {
-                // An entry is stored before its operation, so it is there.
-                let payload = reader
-                    .payload_at(&op.author, op.log_id, op.seq_num)?
-                    .unwrap_or_default();
-                missing.push((op, payload));
+    let mut operations = Vec::new();
+    let missing = if decoded.is_empty() {
+        // Nothing decoded yet (an authoring command, `build` of a warm
+        // store): every payload is read in one scan.
+        reader.operations_with_payloads()?
+    } else {
+        let refs = reader.operation_refs()?;
+        operations.reserve(refs.len());
+        let mut missing = Vec::new();
+        for op in refs {
+            match decoded.remove(&op.id) {
+                Some(operation) => operations.push(documents::Decoded {
+                    op,
+                    operation: Ok(*operation),
+                }),
+                None => {
+                    // An entry is stored before its operation, so it is there.
+                    let payload = reader
+                        .payload_at(&op.author, op.log_id, op.seq_num)?
+                        .unwrap_or_default();
+                    missing.push((op, payload));
+                }
             }
         }
-    }
+        missing
+    };
     // What is left was found invalid after the ingest decoded it.
     drop(decoded);
     operations.extend(documents::decode(missing));

@@ -86,6 +86,22 @@ pub struct Festival {
     pub children: Vec<DocumentId>,
     /// The festival it was forked from.
     pub forked_from: Option<ForkedFrom>,
+    /// The acronym of the schedule it was imported from, as it was.
+    pub acronym: Option<String>,
+    /// The days of the schedule it was imported from, by date; empty for a
+    /// festival made in pandafest.
+    pub days: Vec<SourceDay>,
+}
+
+/// One day of an imported schedule, with its boundaries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceDay {
+    /// The date the schedule lists it under.
+    pub date: chrono::NaiveDate,
+    /// When it starts.
+    pub start: DateTime<FixedOffset>,
+    /// When it ends (after `start`).
+    pub end: DateTime<FixedOffset>,
 }
 
 /// A person: a public key, with a profile if they published one.
@@ -177,6 +193,15 @@ pub struct Event {
     pub persons: Vec<String>,
     /// The event it was cloned from, in a fork.
     pub derived_from: Option<DocumentId>,
+    /// The import key of the schedule item it came from (`frab:<guid>`,
+    /// `ical:<UID>`), for an imported event.
+    pub source: Option<String>,
+    /// The track an imported schedule gave it.
+    pub track: Option<String>,
+    /// The type an imported schedule gave it (frab's `type`).
+    pub kind: Option<String>,
+    /// Its own page elsewhere (an imported schedule's event URL).
+    pub url: Option<String>,
     /// Each requested resource with its state, in request order.
     pub requests: Vec<Request>,
 }

@@ -58,6 +58,27 @@ pub struct FestivalFields {
     /// bytes); a schedule bridge finds its earlier documents by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The imported schedule's conference acronym as it was, such as `38c3`
+    /// (at most [`super::limits::SHORT`] bytes); the exports keep it where
+    /// it fits their schemas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acronym: Option<String>,
+    /// The imported schedule's days with their boundaries, in date order
+    /// (at most [`super::limits::DAYS`]); the exports list exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<Vec<ScheduleDay>>,
+}
+
+/// One day of an imported schedule (frab's `<day date start end>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleDay {
+    /// The day's date, `YYYY-MM-DD`.
+    pub date: String,
+    /// When the day starts, RFC 3339 with offset.
+    pub start: String,
+    /// When it ends, RFC 3339 with offset; after `start`.
+    pub end: String,
 }
 
 /// Where a forked festival came from.
@@ -341,6 +362,20 @@ pub struct EventFields {
     /// bytes); a schedule bridge finds its earlier documents by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The track, as an imported schedule names it (at most
+    /// [`super::limits::SHORT`] bytes). Without it the exports take the
+    /// track from `tags`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<String>,
+    /// The event's type (frab's `type`: `lecture`, `workshop`, or any
+    /// other word a schedule uses), as an imported schedule names it (at
+    /// most [`super::limits::SHORT`] bytes).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The event's own page elsewhere, such as an imported schedule's event
+    /// URL (http or https).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A resource owner's decision.

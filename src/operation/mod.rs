@@ -5,10 +5,10 @@ mod cbor;
 mod fields;
 mod validate;
 
-pub use cbor::{MAX_PAYLOAD_SIZE, decode_operation, encode_operation};
+pub use cbor::{MAX_PAYLOAD_SIZE, decode_operation, decode_stored_operation, encode_operation};
 pub use fields::{
     AuthorizationFields, Decision, EventFields, FestivalFields, Fields, ForkedFrom, Link, Location,
-    Policy, ProfileFields, ResourceFields, ResourceKind,
+    Policy, ProfileFields, ResourceFields, ResourceKind, ScheduleDay,
 };
 pub use validate::limits;
 
@@ -91,6 +91,15 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Checks the fields against their schema's rules (sizes, times, time
+    /// zones, URLs), as decoding does.
+    ///
+    /// Errors: [`OperationError::Field`] naming the first field at fault,
+    /// [`OperationError::Malformed`] for fields that do not fit the action.
+    pub fn check(&self) -> Result<(), OperationError> {
+        validate::validate(self)
+    }
+
     /// A CREATE operation with the given fields.
     pub fn create(fields: Fields) -> Operation {
         Operation {

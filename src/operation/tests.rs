@@ -23,6 +23,9 @@ fn event() -> EventFields {
         persons: None,
         derived_from: None,
         source: None,
+        track: None,
+        kind: None,
+        url: None,
     }
 }
 
@@ -162,6 +165,8 @@ fn rejects_invalid_time_zone() {
         parent: None,
         forked_from: None,
         source: None,
+        acronym: None,
+        days: None,
     }));
     let err = decode_operation(&encode_operation(&op)).unwrap_err();
     assert_eq!(

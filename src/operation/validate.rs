@@ -24,6 +24,8 @@ pub mod limits {
     pub const ITEMS: usize = 64;
     /// The import key of a document (`source`).
     pub const SOURCE: usize = 200;
+    /// The days of an imported schedule a festival keeps.
+    pub const DAYS: usize = 400;
 }
 
 struct Check {
@@ -91,10 +93,26 @@ impl Check {
     }
 
     fn timeframe(&self, start: &str, end: &str, allow_empty: bool) -> Result<(), OperationError> {
-        let start_time = self.time("start", start)?;
-        let end_time = self.time("end", end)?;
+        self.timeframe_of("", start, end, allow_empty)
+    }
+
+    /// [`Check::timeframe`] of the `start` and `end` fields under `prefix`
+    /// (`days` names `days.start`, `days.end`).
+    fn timeframe_of(
+        &self,
+        prefix: &str,
+        start: &str,
+        end: &str,
+        allow_empty: bool,
+    ) -> Result<(), OperationError> {
+        let name = |field: &str| match prefix {
+            "" => field.to_owned(),
+            _ => format!("{prefix}.{field}"),
+        };
+        let start_time = self.time(&name("start"), start)?;
+        let end_time = self.time(&name("end"), end)?;
         if end_time < start_time || (!allow_empty && end_time == start_time) {
-            return Err(self.fail("end", format!("{end} is not after start {start}")));
+            return Err(self.fail(&name("end"), format!("{end} is not after start {start}")));
         }
         Ok(())
     }
@@ -141,6 +159,27 @@ pub(super) fn validate(operation: &Operation) -> Result<(), OperationError> {
             }
             if let Some(url) = f.forked_from.as_ref().and_then(|f| f.archive_url.as_ref()) {
                 check.url("forked_from.archive_url", url)?;
+            }
+            if let Some(acronym) = &f.acronym {
+                check.non_empty("acronym", acronym, limits::SHORT)?;
+            }
+            if let Some(days) = &f.days {
+                if days.len() > limits::DAYS {
+                    return Err(check.fail(
+                        "days",
+                        format!("{} days, the limit is {}", days.len(), limits::DAYS),
+                    ));
+                }
+                for day in days {
+                    if chrono::NaiveDate::parse_from_str(&day.date, "%Y-%m-%d").is_err() {
+                        let shown: String = day.date.chars().take(40).collect();
+                        return Err(check.fail(
+                            "days.date",
+                            format!("`{shown}` is not a date as YYYY-MM-DD"),
+                        ));
+                    }
+                    check.timeframe_of("days", &day.start, &day.end, false)?;
+                }
             }
         }
         Fields::Profile(f) => {
@@ -214,6 +253,15 @@ pub(super) fn validate(operation: &Operation) -> Result<(), OperationError> {
                 for person in persons {
                     check.non_empty("persons", person, limits::SHORT)?;
                 }
+            }
+            if let Some(track) = &f.track {
+                check.non_empty("track", track, limits::SHORT)?;
+            }
+            if let Some(kind) = &f.kind {
+                check.non_empty("type", kind, limits::SHORT)?;
+            }
+            if let Some(url) = &f.url {
+                check.url("url", url)?;
             }
         }
         Fields::Authorization(f) => {

@@ -24,6 +24,8 @@ fn festival(name: &str) -> Operation {
         parent: None,
         forked_from: None,
         source: None,
+        acronym: None,
+        days: None,
     }))
 }
 

@@ -124,9 +124,15 @@ impl Pages<'_, '_, '_> {
                 .map(markdown::to_html)
                 .unwrap_or_default(),
             description: markdown::to_html(&event.description),
+            // An imported event's own page elsewhere comes first.
             links: event
-                .links
+                .url
                 .iter()
+                .map(|url| crate::operation::Link {
+                    title: "Event page".to_owned(),
+                    url: url.clone(),
+                })
+                .chain(event.links.iter().cloned())
                 .map(|l| ExternalLink {
                     title: if l.title.trim().is_empty() {
                         l.url.clone()

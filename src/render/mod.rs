@@ -28,7 +28,7 @@ use chrono::NaiveTime;
 use indicatif::ProgressBar;
 
 use crate::entry::DocumentId;
-use crate::materialize::Model;
+use crate::materialize::{Festival, Model};
 
 /// What a render needs besides the model.
 #[derive(Clone, Debug)]
@@ -52,6 +52,14 @@ pub enum RenderError {
     /// The model has no festival to render.
     #[error("the logs hold no festival to render")]
     NoFestival,
+    /// No festival is configured and the logs hold several root festivals:
+    /// each as `name by author (id ID)`.
+    #[error(
+        "the logs hold {} root festivals and pandafest.toml names none, so the site's festival is not clear:\n{}\nchoose one with a line `festival = \"ID\"` in pandafest.toml",
+        .0.len(),
+        .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n")
+    )]
+    SeveralFestivals(Vec<String>),
     /// The festival named in the settings is not in the model.
     #[error("festival {0} is not in the logs")]
     UnknownFestival(DocumentId),
@@ -86,12 +94,29 @@ pub enum RenderError {
     Output(#[from] OutputError),
 }
 
+/// The root festivals of `model` (those without a known parent), ordered
+/// by start and then id. Withdrawn festivals count only when no other root
+/// is left.
+pub fn root_festivals(model: &Model) -> Vec<&Festival> {
+    let mut roots: Vec<&Festival> = model
+        .festivals
+        .values()
+        .filter(|f| f.parent.is_none_or(|p| !model.festivals.contains_key(&p)))
+        .collect();
+    if roots.iter().any(|f| !f.version.deleted) {
+        roots.retain(|f| !f.version.deleted);
+    }
+    roots.sort_by_key(|f| (f.start, f.id));
+    roots
+}
+
 /// The festival a site is about: `configured` if set (it must exist), else
-/// the only root festival (one without a known parent), else the root that
-/// starts first (then by id). Withdrawn festivals count only when nothing
-/// else is left.
+/// the only root festival ([`root_festivals`]). With none configured and
+/// several roots it refuses rather than guess: anyone can publish a
+/// festival into the logs a site is built from.
 ///
-/// Errors: [`RenderError::UnknownFestival`], [`RenderError::NoFestival`].
+/// Errors: [`RenderError::UnknownFestival`], [`RenderError::NoFestival`],
+/// [`RenderError::SeveralFestivals`] listing the roots.
 pub fn choose_festival(
     model: &Model,
     configured: Option<DocumentId>,
@@ -102,13 +127,16 @@ pub fn choose_festival(
             false => Err(RenderError::UnknownFestival(id)),
         };
     }
-    model
-        .festivals
-        .values()
-        .filter(|f| f.parent.is_none_or(|p| !model.festivals.contains_key(&p)))
-        .min_by_key(|f| (f.version.deleted, f.start, f.id))
-        .map(|f| f.id)
-        .ok_or(RenderError::NoFestival)
+    match root_festivals(model).as_slice() {
+        [] => Err(RenderError::NoFestival),
+        [only] => Ok(only.id),
+        several => Err(RenderError::SeveralFestivals(
+            several
+                .iter()
+                .map(|f| format!("{} by {} (id {})", f.name, f.author, f.id))
+                .collect(),
+        )),
+    }
 }
 
 /// The feeds ([`crate::feeds::write_feeds`]) and then every page of the

@@ -205,10 +205,9 @@ pub fn accept_page(
     }
     let report = ingest(store, raw.into_iter().map(Ok), |_| {})?;
     out.received = report.ingested;
-    for rejection in &report.rejected {
-        out.rejected += 1;
-        out.faults
-            .push(format!("sent a rejected entry: {rejection}"));
+    out.rejected += report.rejected.len();
+    for run in report.rejected.runs() {
+        out.faults.push(format!("sent a rejected entry: {run}"));
     }
     for fork in &report.forks {
         out.forks.push(format!(

@@ -25,7 +25,7 @@ use crate::publish::KeyLock;
 
 /// How often the store is looked at for entries written by another
 /// process.
-const POLL: Duration = Duration::from_millis(250);
+const POLL: Duration = Duration::from_millis(100);
 
 /// How long the node waits after the last new entry before it rewrites
 /// `logs/` and runs the owner policies.
@@ -616,6 +616,20 @@ impl<'a> Worker<'a> {
                 false => None,
             };
             update_bundle(&self.dir.store, &self.dir.logs_dir(), &changed)?;
+        }
+        // As import does: a directory that names no festival yet names the
+        // one it synced (--festival), or the only root festival it holds.
+        let roots: Vec<DocumentId> = root_festivals(&self.dir.store.read())?
+            .into_iter()
+            .map(|f| Hash(f.id))
+            .collect();
+        let named = match (self.festival, roots.as_slice()) {
+            (Some(f), _) if roots.contains(&f) => Some(f),
+            (None, [only]) => Some(*only),
+            _ => None,
+        };
+        if let Some(id) = named {
+            self.dir.name_festival_if_unset(id)?;
         }
         match crate::author::Session::open(&self.dir.root, Some(&self.key_path)) {
             Ok(mut session) => {

@@ -36,6 +36,9 @@ pub struct HeldLog {
     pub last: u64,
 }
 
+/// How many entries a log holds: ((author, log id), count).
+pub type HeldCount = ((PublicKey, u64), usize);
+
 impl Tx<'_> {
     /// Every held entry of a log, in (seq num, hash) order.
     ///
@@ -57,14 +60,59 @@ impl Tx<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// The number of held entries in the store.
+    /// How many entries each log holds: ((author, log id), count) for
+    /// every log that holds any.
     ///
     /// Errors: [`StoreError`] if SQLite fails.
-    pub fn held_count(&self) -> Result<u64, StoreError> {
+    pub fn held_counts(&self) -> Result<Vec<HeldCount>, StoreError> {
         self.tx
-            .query_row("SELECT count(*) FROM held", [], |row| row.get::<_, i64>(0))
-            .map(|n| n as u64)
+            .prepare_cached("SELECT author, log_id, count(*) FROM held GROUP BY author, log_id")
+            .and_then(|mut s| {
+                s.query_map([], |row| {
+                    let author: Vec<u8> = row.get(0)?;
+                    let mut key = [0u8; 32];
+                    key.copy_from_slice(&author[..32.min(author.len())]);
+                    Ok((
+                        (PublicKey(key), row.get::<_, i64>(1)? as u64),
+                        row.get::<_, i64>(2)? as usize,
+                    ))
+                })?
+                .collect()
+            })
             .map_err(|e| self.err(e))
+    }
+
+    /// Removes the held entry of a log with the greatest (seq num, hash)
+    /// and returns its bytes, if the log holds any.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails.
+    pub fn take_last_held(
+        &self,
+        author: &PublicKey,
+        log_id: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let last: Option<(i64, Vec<u8>, Vec<u8>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT seq_num, hash, entry FROM held WHERE author = ? AND log_id = ? ORDER BY seq_num DESC, hash DESC LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![&author.0[..], log_id as i64], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))?;
+        let Some((seq_num, hash, entry)) = last else {
+            return Ok(None);
+        };
+        self.tx
+            .prepare_cached(
+                "DELETE FROM held WHERE author = ? AND log_id = ? AND seq_num = ? AND hash = ?",
+            )
+            .and_then(|mut s| s.execute(params![&author.0[..], log_id as i64, seq_num, hash]))
+            .map_err(|e| self.err(e))?;
+        Ok(Some(entry))
     }
 
     /// Holds an entry, with its payload when known; holding it again

@@ -9,7 +9,7 @@ mod migrations;
 mod peers;
 mod queries;
 
-pub use held::{EntryRecord, HeldLog, HeldRow};
+pub use held::{EntryRecord, HeldCount, HeldLog, HeldRow};
 pub use peers::PeerRow;
 pub use queries::{ForkKind, ForkProof, KnownOperation, LogState, OperationRef, PendingOperation};
 

@@ -134,6 +134,19 @@ pub struct OperationRef {
     pub seq_num: u64,
 }
 
+impl OperationRef {
+    /// Reads columns 0-4: id, document, author, log id, seq num.
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OperationRef> {
+        Ok(OperationRef {
+            id: Hash(row.get(0)?),
+            document: Hash(row.get(1)?),
+            author: PublicKey(row.get(2)?),
+            log_id: row.get::<_, i64>(3)? as u64,
+            seq_num: row.get::<_, i64>(4)? as u64,
+        })
+    }
+}
+
 /// An entry already stored at a position.
 pub struct StoredEntry {
     /// Its hash.
@@ -537,8 +550,64 @@ impl Reader<'_> {
 
     /// Every valid, resolved operation in a trusted part of its log (before
     /// any fork point), ordered by author, log id and seq num; the payloads
-    /// are read with [`Reader::payload_at`].
+    /// are read with [`Reader::payload_at`], or all at once with
+    /// [`Reader::operations_with_payloads`].
     pub fn operation_refs(&self) -> Result<Vec<OperationRef>, StoreError> {
+        let mut refs: Vec<OperationRef> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, document, author, log_id, seq_num FROM operations
+                 WHERE document IS NOT NULL AND error IS NULL",
+            )
+            .and_then(|mut stmt| stmt.query_map([], OperationRef::from_row)?.collect())
+            .map_err(|e| self.err(e))?;
+        self.trusted_in_order(&mut refs, |op| op)?;
+        Ok(refs)
+    }
+
+    /// [`Reader::operation_refs`] with each operation's payload (empty if
+    /// its entry is missing), for those who need every payload: two scans
+    /// merged in memory, rather than a query per operation (or a join,
+    /// which probes the entries in operation id order, at random).
+    pub fn operations_with_payloads(&self) -> Result<Vec<(OperationRef, Vec<u8>)>, StoreError> {
+        // The operations first: the entry of each is stored by then.
+        let refs = self.operation_refs()?;
+        let mut payloads: Vec<((PublicKey, u64, u64), Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT author, log_id, seq_num, payload FROM entries")
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| {
+                    let position = (
+                        PublicKey(row.get(0)?),
+                        row.get::<_, i64>(1)? as u64,
+                        row.get::<_, i64>(2)? as u64,
+                    );
+                    Ok((position, row.get(3)?))
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))?;
+        payloads.sort_unstable_by_key(|(at, _)| *at);
+        let mut payloads = payloads.into_iter().peekable();
+        Ok(refs
+            .into_iter()
+            .map(|op| {
+                let position = (op.author, op.log_id, op.seq_num);
+                while payloads.next_if(|(at, _)| *at < position).is_some() {}
+                let payload = payloads.next_if(|(at, _)| *at == position);
+                (op, payload.map(|(_, p)| p).unwrap_or_default())
+            })
+            .collect())
+    }
+
+    /// Keeps the operations of `items` (each reached through `op`) that are
+    /// in a trusted part of their log and orders them by author, log id
+    /// and seq num.
+    fn trusted_in_order<T>(
+        &self,
+        items: &mut Vec<T>,
+        op: impl Fn(&T) -> &OperationRef,
+    ) -> Result<(), StoreError> {
         // Forked logs are few: their fork points are looked up here rather
         // than joined to every operation, and the order is made in memory
         // rather than by a sort in SQLite.
@@ -557,32 +626,17 @@ impl Reader<'_> {
                 .collect()
             })
             .map_err(|e| self.err(e))?;
-        let mut refs: Vec<OperationRef> = self
-            .conn
-            .prepare_cached(
-                "SELECT id, document, author, log_id, seq_num FROM operations
-                 WHERE document IS NOT NULL AND error IS NULL",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([], |row| {
-                    Ok(OperationRef {
-                        id: Hash(row.get(0)?),
-                        document: Hash(row.get(1)?),
-                        author: PublicKey(row.get(2)?),
-                        log_id: row.get::<_, i64>(3)? as u64,
-                        seq_num: row.get::<_, i64>(4)? as u64,
-                    })
-                })?
-                .collect()
-            })
-            .map_err(|e| self.err(e))?;
-        refs.retain(|op| {
+        items.retain(|item| {
+            let op = op(item);
             forked
                 .get(&(op.author, op.log_id))
                 .is_none_or(|forked_at| op.seq_num < *forked_at)
         });
-        refs.sort_unstable_by_key(|op| (op.author, op.log_id, op.seq_num));
-        Ok(refs)
+        items.sort_unstable_by_key(|item| {
+            let op = op(item);
+            (op.author, op.log_id, op.seq_num)
+        });
+        Ok(())
     }
 
     /// The payload of the entry at (author, log id, seq num), if stored.

@@ -1,6 +1,18 @@
 //! Helpers shared by the integration tests.
 
 use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the `pandafest` binary with `--dir dir` and `args`.
+#[allow(dead_code)] // not every test crate runs the binary
+pub fn pandafest_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pandafest"))
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
 
 /// Copies the directory tree `from` to `to`, leaving out a festival
 /// directory's local state (`.pandafest/`) and built site (`public/`).
