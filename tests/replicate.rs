@@ -104,7 +104,10 @@ impl Node {
                         return line;
                     }
                 }
-                Err(_) => panic!("no line with `{text}` within {limit:?}"),
+                Err(_) => panic!(
+                    "no line with `{text}` within {limit:?}; its lines:\n{}",
+                    self.seen.join("\n")
+                ),
             }
         }
     }
@@ -1045,6 +1048,7 @@ fn the_owner_node_decides_on_requests_that_arrive_and_the_decision_travels() {
     );
     let out = sync(&b, &["--peer", &node_a.addr]);
     assert!(out.status.success(), "{}", text(&out));
+    eprintln!("B's sync with its event: {}", text(&out));
     // A's node runs its key's policy on the request that came in.
     let decided = node_a.wait_for("for `Tea`", Duration::from_secs(10));
     assert!(

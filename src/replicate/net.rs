@@ -291,7 +291,10 @@ async fn run_async(
         tokio::select! {
             event = net.swarm.select_next_some() => net.on_event(event),
             message = from_store.recv() => match message {
-                None | Some(ToNet::Stop) => return Ok(()),
+                None | Some(ToNet::Stop) => {
+                    net.close().await;
+                    return Ok(());
+                }
                 Some(message) => net.on_message(message),
             },
             _ = tick.tick() => net.dial_due(),
@@ -308,6 +311,24 @@ async fn run_async(
 }
 
 impl Net {
+    /// Closes every connection and waits (up to a second) until they are
+    /// closed, so that what was last sent is read on the other side
+    /// rather than lost to a reset.
+    async fn close(&mut self) {
+        let peers: Vec<PeerId> = self.connected.iter().copied().collect();
+        for peer in peers {
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+        let deadline = tokio::time::sleep(Duration::from_secs(1));
+        tokio::pin!(deadline);
+        while !self.connected.is_empty() {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_event(event),
+                _ = &mut deadline => return,
+            }
+        }
+    }
+
     fn send(&self, message: FromNet) {
         let _ = self.to_store.send(message);
     }

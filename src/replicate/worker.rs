@@ -27,6 +27,9 @@ use crate::publish::KeyLock;
 /// process.
 const POLL: Duration = Duration::from_millis(100);
 
+/// How long a finished `sync` waits for a last request before it closes.
+const LINGER: Duration = Duration::from_millis(200);
+
 /// How long the node waits after the last new entry before it rewrites
 /// `logs/` and runs the owner policies.
 const SETTLE: Duration = Duration::from_millis(500);
@@ -136,8 +139,13 @@ impl<'a> Worker<'a> {
     /// (`node`); returns a summary per peer.
     pub fn run(mut self, from_net: Receiver<FromNet>) -> Result<Vec<PeerSummary>, ReplicateError> {
         let mut last_poll = Instant::now();
+        let mut finished_at: Option<Instant> = None;
         loop {
-            match from_net.recv_timeout(POLL) {
+            let wait = match finished_at {
+                Some(_) => LINGER / 4,
+                None => POLL,
+            };
+            match from_net.recv_timeout(wait) {
                 Ok(FromNet::Shutdown) => break,
                 Ok(message) => self.on_message(message)?,
                 Err(RecvTimeoutError::Timeout) => {}
@@ -149,12 +157,21 @@ impl<'a> Worker<'a> {
             }
             if self.finished() {
                 if self.dirty.is_empty() {
-                    break;
+                    // A moment for the peers' last requests about what
+                    // was just sent, before the connections close.
+                    let since = *finished_at.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= LINGER {
+                        break;
+                    }
+                    continue;
                 }
+                finished_at = None;
                 // The owner policies may publish decisions on what came:
                 // they go out before the sync ends.
                 self.settle()?;
                 self.poll()?;
+            } else {
+                finished_at = None;
             }
         }
         let _ = self.to_net.send(ToNet::Stop);
