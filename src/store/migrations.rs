@@ -97,32 +97,38 @@ pub(super) const MIGRATIONS: &[&str] = &[
 ];
 
 /// Brings the store's schema up to date, one transaction per migration.
+/// Each transaction takes the write lock first (`BEGIN IMMEDIATE`) and
+/// reads the schema version inside it, so two processes opening a new
+/// store at once do not both apply a migration.
 pub(super) fn migrate(store: &mut Store) -> Result<(), StoreError> {
-    let version: i64 = store
-        .conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| store.err(e))?;
     let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            path: store.path.clone(),
-            found: version,
-            known,
-        });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = store.conn.transaction().map_err(|e| StoreError::Sqlite {
-            path: store.path.clone(),
-            source: e,
-        })?;
-        tx.execute_batch(sql)
-            .and_then(|_| tx.pragma_update(None, "user_version", index as i64 + 1))
+    loop {
+        let path = store.path.clone();
+        let fail = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = store
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(fail)?;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: path.clone(),
+                found: version,
+                known,
+            });
+        }
+        if version == known {
+            return Ok(());
+        }
+        tx.execute_batch(MIGRATIONS[version as usize])
+            .and_then(|_| tx.pragma_update(None, "user_version", version + 1))
             .and_then(|_| tx.commit())
-            .map_err(|e| StoreError::Sqlite {
-                path: store.path.clone(),
-                source: e,
-            })?;
-        tracing::debug!(version = index + 1, "store migrated");
+            .map_err(fail)?;
+        tracing::debug!(version = version + 1, "store migrated");
     }
-    Ok(())
 }
