@@ -1048,15 +1048,16 @@ fn the_owner_node_decides_on_requests_that_arrive_and_the_decision_travels() {
     );
     let out = sync(&b, &["--peer", &node_a.addr]);
     assert!(out.status.success(), "{}", text(&out));
-    eprintln!("B's sync with its event: {}", text(&out));
     // A's node runs its key's policy on the request that came in.
     let decided = node_a.wait_for("for `Tea`", Duration::from_secs(10));
     assert!(
         decided.starts_with("confirmed `Kettle` for `Tea`"),
         "{decided}"
     );
+    // The decision reached B during that sync (A decides 500 ms after
+    // the request came) or reaches it now.
     let out = sync(&b, &["--peer", &node_a.addr]);
-    assert!(text(&out).contains("received 1,"), "{}", text(&out));
+    assert!(out.status.success(), "{}", text(&out));
     let events = run(&b, &["ls", "events"]);
     let tea = events.lines().find(|l| l.contains("Tea")).unwrap();
     assert!(tea.contains("100 % confirmed"), "{tea}");
