@@ -554,6 +554,58 @@ fn pentabarf_times_come_from_the_day_and_the_given_zone() {
 }
 
 #[test]
+fn icalendar_events_that_reuse_a_uid_at_other_starts_are_each_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("camp");
+    let source = fixture("ical-reused-uids", "calendar.ics");
+    let summary = import(&source, &dir, Some("Europe/Berlin"));
+    assert_eq!(
+        summary.created, 3,
+        "{:?} {:?}",
+        summary.notes, summary.skipped
+    );
+    assert!(
+        summary.notes.contains(
+            &"3 events share a UID (1 UIDs) with events at other starts and no RECURRENCE-ID: each is imported as an event of its own, known by its UID and start".to_owned()
+        ),
+        "{:?}",
+        summary.notes
+    );
+    // The fourth has the UID and the start of the first: a repeat.
+    assert_eq!(summary.skipped.len(), 1, "{:?}", summary.skipped);
+    assert!(
+        summary.skipped[0].contains("“Morning again”"),
+        "{:?}",
+        summary.skipped
+    );
+    let titles: std::collections::BTreeSet<String> = model(&dir)
+        .events
+        .values()
+        .map(|e| e.title.clone())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Morning", "Next morning", "Noon"]
+            .map(str::to_owned)
+            .into()
+    );
+    // A re-import with one title changed updates that one event.
+    let changed = tmp.path().join("changed.ics");
+    std::fs::write(
+        &changed,
+        std::fs::read_to_string(&source)
+            .unwrap()
+            .replace("SUMMARY:Noon", "SUMMARY:Noon, moved to the lake"),
+    )
+    .unwrap();
+    let again = import(changed.to_str().unwrap(), &dir, Some("Europe/Berlin"));
+    assert_eq!(
+        (again.created, again.updated, again.deleted, again.unchanged),
+        (0, 1, 0, 2)
+    );
+}
+
+#[test]
 fn icalendar_zones_floating_times_and_bad_events() {
     let (summary, model) = import_fixture("ical-edge-cases", "calendar.ics", None);
     let event = |title: &str| model.events.values().find(|e| e.title == title).unwrap();
