@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 use pandafest::festival_dir::FestivalDir;
-use pandafest::render::{BuildSummary, build_site};
+use pandafest::pipeline::{BuildSummary, build_site};
 use tempfile::TempDir;
 
 fn sample_dir() -> PathBuf {

@@ -14,7 +14,7 @@ use crate::materialize::{
     overlapping_confirmed, policy_for,
 };
 use crate::operation::{AuthorizationFields, Decision, Fields, Operation, Policy, SchemaId};
-use crate::render::days::format_span;
+use crate::days::format_span;
 
 /// One request that awaits this key's decision, as `pending` lists it.
 #[derive(Clone, Debug)]

@@ -15,7 +15,7 @@ use super::time::{format_instant, local_instant};
 use crate::entry::key_path;
 use crate::festival_dir::{CONFIG_FILE, DirError, FestivalDir};
 use crate::operation::{FestivalFields, limits};
-use crate::render::days::schedule_day;
+use crate::days::schedule_day;
 
 /// Moves all-day events from local midnight to the day-change time, so
 /// each fills the schedule days of its dates.

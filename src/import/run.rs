@@ -19,7 +19,7 @@ use crate::bundle::write_bundle;
 use crate::entry::{DocumentId, KeyPair, key_path};
 use crate::festival_dir::FestivalDir;
 use crate::publish::{KeyLock, Publisher};
-use crate::render::days::schedule_day;
+use crate::days::schedule_day;
 
 /// What to import, from where, into where.
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::RenderError;
-use super::days::{format_day_long, zone_abbreviation};
+use crate::days::{format_day_long, zone_abbreviation};
 use super::markdown;
 use super::pages::Pages;
 use super::rows::RowTime;

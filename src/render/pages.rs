@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::RenderError;
-use super::output::SharedOutput;
+use crate::output::SharedOutput;
 use super::rows::{RowTime, Rows};
 use super::site::{Site, day_path, festival_path, person_path, root_prefix};
 use super::templates::Templates;

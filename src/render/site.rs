@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::RenderSettings;
-use super::days::schedule_day;
+use crate::settings::RenderSettings;
+use crate::days::schedule_day;
 use crate::entry::{DocumentId, PublicKey};
 use crate::materialize::{Event, Festival, Model, Resource};
 
