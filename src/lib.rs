@@ -44,6 +44,7 @@ pub mod pipeline;
 pub mod publish;
 mod random;
 pub mod render;
+pub mod screen;
 pub mod script;
 pub mod settings;
 pub mod store;

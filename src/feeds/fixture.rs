@@ -114,6 +114,7 @@ pub fn add_event(model: &mut Model, n: u8, title: &str, start: &str, end: &str) 
         language: Some("en".into()),
         persons: Vec::new(),
         derived_from: None,
+        moved_from: None,
         requests: vec![Request {
             resource: id(2),
             state: RequestState::Confirmed,

@@ -177,6 +177,9 @@ pub struct Event {
     pub persons: Vec<String>,
     /// The event it was cloned from, in a fork.
     pub derived_from: Option<DocumentId>,
+    /// The start its first version had, when a later version moved it
+    /// (the screen shows such an event as moved).
+    pub moved_from: Option<DateTime<FixedOffset>>,
     /// Each requested resource with its state, in request order.
     pub requests: Vec<Request>,
 }

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
-use crate::materialize::Model;
-use crate::output::Output;
-use crate::render::{RenderError, Templates, choose_festival};
-use crate::settings::RenderSettings;
 use crate::bundle::{BundleError, SiteRecord, write_log_files, write_manifest};
 use crate::entry::DocumentId;
 use crate::festival_dir::{DirError, FestivalDir};
 use crate::ingest::IngestReport;
+use crate::materialize::Model;
+use crate::output::Output;
+use crate::render::{RenderError, Templates, choose_festival};
+use crate::settings::RenderSettings;
 use crate::store::StoreError;
 
 /// What a build did.
@@ -138,8 +138,8 @@ pub fn build_site(
             // peak by half. The pages' cards and rows are made beside the
             // feeds.
             let bar = progress("rendering");
-            let pages = render_site(&model, &settings, &templates, &mut output, &bar)
-                .map_err(failed)?;
+            let pages =
+                render_site(&model, &settings, &templates, &mut output, &bar).map_err(failed)?;
             bar.finish_and_clear();
             // The model is freed by the pool while the build finishes.
             rayon::spawn(move || drop(model));
@@ -197,8 +197,9 @@ fn check_output(root: &Path, out: &Path) -> Result<(), BuildError> {
     Ok(())
 }
 
-/// The feeds ([`crate::feeds::write_feeds`]) and then every page of the
-/// site of `settings.festival` ([`crate::render::render_pages`]) into
+/// The feeds ([`crate::feeds::write_feeds`]) and the screen
+/// ([`crate::screen::write_screen`]), and then every page of the site of
+/// `settings.festival` ([`crate::render::render_pages`]) into
 /// `output`, with `templates` loaded already, counting pages on
 /// `progress`. What every page needs is made while the feeds are written,
 /// so that neither leaves a thread idle. Returns the number of HTML pages.
@@ -214,7 +215,10 @@ pub fn render_site(
     progress: &ProgressBar,
 ) -> Result<usize, RenderError> {
     let (feeds, prepared) = crate::parallel::join_logged(
-        || crate::feeds::write_feeds(model, settings, output),
+        || {
+            crate::feeds::write_feeds(model, settings, output)?;
+            crate::screen::write_screen(model, settings, output)
+        },
         || crate::render::prepare(model, settings, templates, progress),
     );
     feeds?;
