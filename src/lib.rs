@@ -46,5 +46,6 @@ mod random;
 pub mod render;
 pub mod screen;
 pub mod script;
+pub mod serve;
 pub mod settings;
 pub mod store;

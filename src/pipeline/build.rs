@@ -172,7 +172,9 @@ pub fn build_site(
 
 /// The theme directory `root/themes/<name>/`; `None` for the built-in
 /// `default` theme when the directory has no copy of it.
-fn theme_dir(root: &Path, name: &str) -> Result<Option<PathBuf>, BuildError> {
+///
+/// Errors: [`BuildError::Theme`] for a theme that is not there.
+pub fn theme_dir(root: &Path, name: &str) -> Result<Option<PathBuf>, BuildError> {
     let path = root.join("themes").join(name);
     if path.is_dir() {
         Ok(Some(path))

@@ -4,4 +4,4 @@
 
 mod build;
 
-pub use build::{BuildError, BuildSummary, build_site, render_site};
+pub use build::{BuildError, BuildSummary, build_site, render_site, theme_dir};
