@@ -446,3 +446,63 @@ fn screen_updates_without_a_reload_when_an_event_is_added() {
     );
     assert!(browser.problems.is_empty(), "{:#?}", browser.problems);
 }
+
+/// The serve process's thread count.
+fn threads(child: &Child) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn idle_and_slow_clients_cannot_stop_serve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _room, _event) = festival(tmp.path());
+    let serve = Serve::start(&dir);
+    assert_eq!(get(&serve.addr, "/").status, 200);
+    let before = threads(&serve.child);
+    // 300 connections that say nothing, and 20 that start a request and
+    // never end it.
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(&serve.addr).unwrap())
+        .collect();
+    let mut slow: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut s = TcpStream::connect(&serve.addr).unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let answer = get(&serve.addr, "/screen/version.json");
+    assert_eq!(answer.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // Idle clients hold no thread; the slow ones at most one each.
+    let during = threads(&serve.child);
+    assert!(
+        during <= before + 25,
+        "{before} threads before, {during} with 320 clients"
+    );
+    // A request that never ends is closed after the answer time-out.
+    let closed_at = Instant::now();
+    slow[0]
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut byte = [0; 1];
+    let n = slow[0].read(&mut byte).unwrap_or(0);
+    assert_eq!(n, 0, "the slow client is closed, not answered");
+    let waited = closed_at.elapsed();
+    assert!(waited < Duration::from_secs(15), "{waited:?}");
+    drop((idle, slow));
+    assert_eq!(get(&serve.addr, "/").status, 200);
+}

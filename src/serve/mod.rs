@@ -3,15 +3,17 @@
 //! change or the store announces new entries. The last good site is
 //! served while a rebuild runs and when one fails; a failure is printed
 //! and shown as a banner in open pages. This module only wires the
-//! server ([`http`], [`live`]), the watcher ([`watch`]) and the build
+//! server ([`front`], [`http`], [`live`]), the watcher ([`watch`]) and the build
 //! driver ([`crate::pipeline`]) together.
 
+pub mod front;
 pub mod http;
 pub mod live;
 pub mod watch;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,14 +69,24 @@ pub fn serve(root: &Path, options: &ServeOptions, ready: impl FnOnce(&str)) -> a
     rebuild(&mut dir, &out, &live, &mut index);
     let files = Arc::new(SiteFiles::new(out.clone()));
     let address = SocketAddr::new(options.bind, options.port);
+    let listener =
+        TcpListener::bind(address).with_context(|| format!("cannot listen on {address}"))?;
+    let bound = listener.local_addr()?;
+    // tiny_http listens on a private Unix socket behind the bounded front.
+    let private = tempfile::Builder::new()
+        .prefix("pandafest-serve-")
+        .tempdir()
+        .context("cannot make serve's private directory")?;
+    let socket = private.path().join("http.sock");
+    let inner = UnixListener::bind(&socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
     let server = Arc::new(
-        tiny_http::Server::http(address)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?,
+        tiny_http::Server::from_listener(inner, None)
+            .map_err(|e| anyhow::anyhow!("cannot serve on {}: {e}", socket.display()))?,
     );
-    let bound = server
-        .server_addr()
-        .to_ip()
-        .context("the server has no IP address")?;
+    std::thread::Builder::new()
+        .name("front".into())
+        .spawn(move || front::run(listener, socket, front::Limits::standard()))?;
     for n in 0..WORKERS {
         let (server, files, live) = (server.clone(), files.clone(), live.clone());
         std::thread::Builder::new()
@@ -99,6 +111,7 @@ pub fn serve(root: &Path, options: &ServeOptions, ready: impl FnOnce(&str)) -> a
     let theme = theme_dir(&dir.root, dir.config.theme()).ok().flatten();
     let mut watch = Watch::start(&dir.root, theme.as_deref(), &out)?;
     ready(&format!("http://{bound}/"));
+    let _private = private;
     loop {
         let mut changes = watch.next(STORE_POLL);
         // The store announces entries that another connection committed
