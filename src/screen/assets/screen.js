@@ -25,6 +25,7 @@
     updated: 0,
     busy: false,
     again: false,
+    byLocation: [],
     formats: null,
   };
 
@@ -82,6 +83,11 @@
         if (data.format !== 1) throw new Error("data.json has format " + data.format);
         state.data = data;
         state.version = version.version;
+        // Each room's events, in the data's order (by start).
+        state.byLocation = data.locations.map(() => []);
+        for (const event of data.events) {
+          for (const i of event.at) if (state.byLocation[i]) state.byLocation[i].push(event);
+        }
         state.formats = formats(data.zone);
         layout();
       }
@@ -159,8 +165,7 @@
     let now = null;
     let next = null;
     let over = null;
-    for (const event of state.data.events) {
-      if (!event.at.includes(index)) continue;
+    for (const event of state.byLocation[index] || []) {
       if (event.start <= t && t < event.end) {
         if (!now || (now.cancelled && !event.cancelled)) now = event;
       } else if (event.start > t) {
