@@ -57,8 +57,6 @@ pub struct ScreenLocation {
 /// An event, as the screen shows it.
 #[derive(Debug, Serialize)]
 pub struct ScreenEvent {
-    /// Its document id.
-    pub id: String,
     /// Its title, on one line.
     pub title: String,
     /// Start.
@@ -149,7 +147,6 @@ fn screen_event(model: &Model, event: &Event, at: Vec<usize>) -> ScreenEvent {
     };
     let seconds = |t: DateTime<FixedOffset>| t.timestamp();
     ScreenEvent {
-        id: event.id.to_string(),
         title: one_line(&event.title),
         start: seconds(event.start),
         end: seconds(event.end),
