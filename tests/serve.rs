@@ -506,3 +506,164 @@ fn idle_and_slow_clients_cannot_stop_serve() {
     drop((idle, slow));
     assert_eq!(get(&serve.addr, "/").status, 200);
 }
+
+/// Runs `pandafest ARGS` in `cwd`; its stdout when it worked.
+fn try_pandafest(cwd: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    out.status
+        .success()
+        .then(|| String::from_utf8(out.stdout).unwrap().trim().to_owned())
+}
+
+/// Every file under `site`, by relative path.
+fn site_files(site: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(site)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let bytes = std::fs::read(e.path()).ok()?;
+            Some((common::relative_path(site, e.path()), bytes))
+        })
+        .collect()
+}
+
+/// A small xorshift generator: the same seed gives the same edits.
+struct Seeded(u64);
+
+impl Seeded {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+#[test]
+fn after_each_of_50_seeded_edits_serve_shows_a_cold_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, room, event) = festival(tmp.path());
+    pandafest(tmp.path(), &["init", "bob"]);
+    let serve = Serve::start(&dir);
+    let cold = tmp.path().join("cold");
+    let mut rng = Seeded(0x5eed_2027);
+    let (mut rooms, mut events) = (vec![room], vec![event]);
+    let event_template = pandafest::render::BUILTIN
+        .iter()
+        .find(|(name, _)| *name == "event.html")
+        .unwrap()
+        .1;
+    let mut kinds = Vec::new();
+    for edit in 0..50 {
+        let time = berlin(30 * rng.below(40) as i64 - 60);
+        let kind = rng.below(9);
+        let pick = |rng: &mut Seeded, v: &Vec<String>| v[rng.below(v.len())].clone();
+        let done = match kind {
+            0 => {
+                let at = pick(&mut rng, &rooms);
+                let title = format!("Event {edit}");
+                let args = [
+                    "event",
+                    "add",
+                    "--title",
+                    &title,
+                    "--start",
+                    &time,
+                    "--duration",
+                    "45m",
+                    "--request",
+                    &at,
+                ];
+                try_pandafest(&dir, &args)
+                    .map(|id| events.push(id))
+                    .is_some()
+            }
+            1 if !events.is_empty() => {
+                let e = pick(&mut rng, &events);
+                try_pandafest(&dir, &["event", "update", &e, "--start", &time]).is_some()
+            }
+            2 if !events.is_empty() => {
+                let e = pick(&mut rng, &events);
+                let title = format!("Renamed {edit}");
+                try_pandafest(&dir, &["event", "update", &e, "--title", &title]).is_some()
+            }
+            3 if events.len() > 1 => {
+                let e = events.remove(rng.below(events.len()));
+                try_pandafest(&dir, &["event", "cancel", &e]).is_some()
+            }
+            4 | 5 if !events.is_empty() => {
+                let (e, r) = (pick(&mut rng, &events), pick(&mut rng, &rooms));
+                let verb = if kind == 4 { "confirm" } else { "deny" };
+                try_pandafest(&dir, &[verb, &e, &r]).is_some()
+            }
+            6 => {
+                let title = format!("Room {edit}");
+                let args = [
+                    "resource",
+                    "add",
+                    "--title",
+                    &title,
+                    "--kind",
+                    "room",
+                    "--address",
+                    "Lane 1",
+                ];
+                try_pandafest(&dir, &args)
+                    .map(|id| rooms.push(id))
+                    .is_some()
+            }
+            7 => {
+                let name = format!("Person {edit}");
+                let key = tmp.path().join("bob/.pandafest/key");
+                let key = key.to_str().unwrap();
+                try_pandafest(&dir, &["--key", key, "profile", "set", "--name", &name]).is_some()
+            }
+            _ => {
+                std::fs::create_dir_all(dir.join("templates")).unwrap();
+                let end = event_template.rfind("{% endblock content %}").unwrap();
+                let text = format!(
+                    "{}<p>edit {edit}</p>\n{}",
+                    &event_template[..end],
+                    &event_template[end..]
+                );
+                std::fs::write(dir.join("templates/event.html"), text).unwrap();
+                true
+            }
+        };
+        kinds.push((kind, done));
+        // The same logs and templates built cold, beside serve.
+        let _ = std::fs::remove_dir_all(&cold);
+        pandafest(&dir, &["build", ".", "-o", cold.to_str().unwrap()]);
+        let want = site_files(&cold);
+        let started = Instant::now();
+        loop {
+            let have = site_files(&dir.join("public"));
+            if have == want {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                let differing: Vec<&String> = want
+                    .keys()
+                    .chain(have.keys())
+                    .filter(|p| want.get(*p) != have.get(*p))
+                    .collect();
+                panic!(
+                    "edit {edit} (kind {kind}): serve's site differs from a cold build in {differing:?}"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    // The sequence tried every kind of edit, and most of them took.
+    for kind in 0..9 {
+        assert!(
+            kinds.iter().any(|&(k, done)| k == kind && done),
+            "kind {kind} never done: {kinds:?}"
+        );
+    }
+}
