@@ -549,7 +549,7 @@ fn after_each_of_50_seeded_edits_serve_shows_a_cold_build() {
     let tmp = tempfile::tempdir().unwrap();
     let (dir, room, event) = festival(tmp.path());
     pandafest(tmp.path(), &["init", "bob"]);
-    let serve = Serve::start(&dir);
+    let _serve = Serve::start(&dir);
     let cold = tmp.path().join("cold");
     let mut rng = Seeded(0x5eed_2027);
     let (mut rooms, mut events) = (vec![room], vec![event]);
