@@ -228,10 +228,20 @@ fn serve_rebuilds_when_an_event_changes_beside_it() {
     let built =
         std::fs::read_to_string(dir.join("public/events").join(&event).join("index.html")).unwrap();
     assert!(built.contains("Seed swap") && !built.contains("_pandafest"));
+    let style = get(&serve.addr, "/style.css");
+    let style_tag = style.header("etag").unwrap().to_owned();
     // An authoring command beside serve writes into the store; serve
     // hears of it and rebuilds.
     pandafest(&dir, &["event", "update", &event, "--title", "Seed party"]);
     let took = wait_for_text(&serve.addr, &page, "Seed party");
+    // A file the rebuild did not change keeps its ETag: still a 304.
+    let again = request(
+        &serve.addr,
+        "GET",
+        "/style.css",
+        &[("If-None-Match", &style_tag)],
+    );
+    assert_eq!(again.status, 304);
     eprintln!("the new title was served {took:?} after the command ended");
     assert!(!get(&serve.addr, &page).text().contains("Seed swap"));
     wait_for_text(&serve.addr, "/screen/data.json", "Seed party");
