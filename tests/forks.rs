@@ -15,7 +15,7 @@ use pandafest::festival_dir::FestivalDir;
 use pandafest::ingest::{RawEntry, ingest};
 use pandafest::materialize::materialize;
 use pandafest::operation::{EventFields, FestivalFields, Fields, Operation, encode_operation};
-use pandafest::render::build_site;
+use pandafest::pipeline::build_site;
 use pandafest::store::Store;
 use proptest::prelude::*;
 

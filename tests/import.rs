@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use indicatif::ProgressBar;
+use pandafest::days::schedule_day;
 use pandafest::festival_dir::FestivalDir;
 use pandafest::import::{
     ImportOptions, ImportSummary, import_schedule, parse_schedule, read_source,
 };
 use pandafest::materialize::{Model, materialize};
-use pandafest::render::build_site;
-use pandafest::render::days::schedule_day;
+use pandafest::pipeline::build_site;
 
 fn real(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -295,7 +295,7 @@ impl<'a> JsonEvent<'a> {
             guid: slot.guid.to_string(),
             id: slot.id,
             date: Plan::stamp(slot.start),
-            start: crate::render::days::time_of_day(slot.start),
+            start: crate::days::time_of_day(slot.start),
             end: Plan::stamp(slot.end),
             duration: format!("{:02}:{:02}", minutes / 60, minutes % 60),
             room: &slot.room,

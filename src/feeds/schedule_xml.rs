@@ -107,7 +107,7 @@ fn event(xml: &mut Xml, slot: &Slot) {
     let (guid, id) = (slot.guid.to_string(), slot.id.to_string());
     xml.open("event", &[("guid", &guid), ("id", &id)]);
     xml.leaf("date", &[], &Plan::stamp(slot.start));
-    xml.leaf("start", &[], &crate::render::days::time_of_day(slot.start));
+    xml.leaf("start", &[], &crate::days::time_of_day(slot.start));
     xml.leaf(
         "duration",
         &[],

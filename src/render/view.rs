@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::days::{format_date_range, format_day_long, format_day_short, format_span};
-use super::days::{format_times, zone_abbreviation};
 use super::markdown;
 use super::site::{Site, day_path, festival_path, person_path};
+use crate::days::{format_date_range, format_day_long, format_day_short, format_span};
+use crate::days::{format_times, zone_abbreviation};
 use crate::entry::{DocumentId, PublicKey};
 use crate::materialize::{Event, Festival, RequestState, Resource};
 use crate::operation::{Location, Policy};
