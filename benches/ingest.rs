@@ -56,6 +56,7 @@ fn make_bundle(dir: &Path, total: usize) -> Vec<Vec<u8>> {
             track: None,
 kind: None,
 url: None,
+do_not_record: None,
 })));
             let entry = chain.append(&payload).unwrap();
             all.push(entry.bytes.clone());

@@ -53,6 +53,7 @@ fn event(festival: Hash, title: &str, hour: u32) -> Vec<u8> {
         track: None,
         kind: None,
         url: None,
+        do_not_record: None,
     })))
 }
 

@@ -75,6 +75,37 @@ fn build(dir: &Path) -> (tempfile::TempDir, PathBuf, usize) {
     (out, site, summary.pages)
 }
 
+/// Speakers who opted out of recording stay opted out: frab's
+/// `recording/optout` and schedule.json's `do_not_record` come back out.
+#[test]
+fn recording_opt_outs_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("38c3");
+    import(&real("38c3-schedule.xml"), &dir, None);
+    let source = std::fs::read_to_string(real("38c3-schedule.xml")).unwrap();
+    let opted_out = source.matches("<optout>true</optout>").count();
+    assert_eq!(opted_out, 25);
+    assert_eq!(
+        model(&dir)
+            .events
+            .values()
+            .filter(|e| e.do_not_record)
+            .count(),
+        opted_out
+    );
+    let (_out, site, _) = build(&dir);
+    let xml = std::fs::read_to_string(site.join("schedule.xml")).unwrap();
+    assert_eq!(xml.matches("<optout>true</optout>").count(), opted_out);
+    let json = std::fs::read_to_string(site.join("schedule.json")).unwrap();
+    assert_eq!(json.matches("\"do_not_record\": true").count(), opted_out);
+
+    let dir = tmp.path().join("rc3");
+    import(&real("rc3-2020-pretalx.json"), &dir, None);
+    let (_out, site, _) = build(&dir);
+    let json = std::fs::read_to_string(site.join("schedule.json")).unwrap();
+    assert_eq!(json.matches("\"do_not_record\": true").count(), 3);
+}
+
 #[test]
 fn imports_38c3_with_its_counts_times_and_days() {
     let tmp = tempfile::tempdir().unwrap();

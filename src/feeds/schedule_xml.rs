@@ -138,6 +138,12 @@ fn event(xml: &mut Xml, slot: &Slot) {
         xml.leaf("person", &attrs, &person.name);
     }
     xml.close("persons");
+    if slot.do_not_record {
+        xml.open("recording", &[]);
+        xml.leaf("license", &[], "");
+        xml.leaf("optout", &[], "true");
+        xml.close("recording");
+    }
     xml.open("links", &[]);
     for link in &slot.links {
         xml.leaf("link", &[("href", &link.url)], &link.title);

@@ -157,6 +157,9 @@ pub struct Item {
     pub kind: Option<String>,
     /// The event's own page in the source (an http or https URL).
     pub url: Option<String>,
+    /// The speakers opted out of recording (frab's `recording/optout`,
+    /// schedule.json's `do_not_record`).
+    pub do_not_record: bool,
     /// Language tag.
     pub language: Option<String>,
     /// Speaker or host names.

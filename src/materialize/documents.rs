@@ -224,6 +224,7 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                         track: f.track,
                         kind: f.kind,
                         url: f.url,
+                        do_not_record: f.do_not_record == Some(true),
                         moved_from,
                         requests: f
                             .resources
