@@ -39,6 +39,7 @@ fn make_site(root: &Path, total: usize) {
                 track: None,
                 kind: None,
                 url: None,
+                do_not_record: None,
             })));
             let entry = chain.append(&payload).unwrap();
             bundle.push(key.public_key(), 0, entry.bytes, payload);

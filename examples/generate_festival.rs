@@ -123,6 +123,7 @@ fn main() -> anyhow::Result<()> {
             track: None,
             kind: None,
             url: None,
+            do_not_record: None,
         };
         let log_id = publisher.log_for(Some(festival))?;
         let id = publisher.publish(log_id, &Operation::create(Fields::Event(fields)))?;

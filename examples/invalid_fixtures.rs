@@ -56,6 +56,7 @@ fn event(festival: Hash, title: &str, start: &str, end: &str, resources: Vec<Has
         track: None,
         kind: None,
         url: None,
+        do_not_record: None,
     }
 }
 

@@ -61,6 +61,23 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Build the site, serve it, and rebuild it when pandafest.toml,
+    /// templates/, the theme or logs/ change or new entries reach the
+    /// store; open pages reload, and /screen/ updates at once.
+    Serve {
+        /// The festival directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The port to listen on (0: a free one).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Where to write the site (default DIR/public).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Import the logs of a published site or bundle (directory or http(s)
     /// URL) into a festival directory; fetches only what is missing, then
     /// runs the owner policies of this directory's key.

@@ -291,6 +291,7 @@ pub fn run_script(store: &mut Store, source: &str) -> Result<ScriptOutcome, Scri
                     track: None,
                     kind: None,
                     url: None,
+                    do_not_record: None,
                 };
                 let doc = publish(
                     store,

@@ -16,7 +16,7 @@ use pandafest::archive::{
 use pandafest::festival_dir::FestivalDir;
 use pandafest::fetch::FetchLimits;
 use pandafest::materialize::materialize;
-use pandafest::render::build_site;
+use pandafest::pipeline::build_site;
 
 /// Builds the sample festival into `root/site` and returns that path.
 fn built_sample(root: &Path) -> PathBuf {

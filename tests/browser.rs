@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use pandafest::festival_dir::FestivalDir;
-use pandafest::render::build_site;
+use pandafest::pipeline::build_site;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 

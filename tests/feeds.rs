@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use pandafest::festival_dir::FestivalDir;
 use pandafest::import::{ImportOptions, import_schedule, parse_schedule};
-use pandafest::render::build_site;
+use pandafest::pipeline::build_site;
 use tempfile::TempDir;
 
 /// A built site in a temporary directory.

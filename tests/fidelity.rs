@@ -70,7 +70,7 @@ use pandafest::festival_dir::FestivalDir;
 use pandafest::import::{ImportOptions, import_schedule, parse_schedule};
 use pandafest::materialize::{Model, RequestState, materialize};
 use pandafest::operation::{Fields as OpFields, decode_operation};
-use pandafest::render::build_site;
+use pandafest::pipeline::build_site;
 use roxmltree::{Document, Node};
 use serde_json::Value;
 use uuid::Uuid;

@@ -15,7 +15,7 @@ use pandafest::festival_dir::FestivalDir;
 use pandafest::ingest::{RawEntry, ingest};
 use pandafest::materialize::materialize;
 use pandafest::operation::{EventFields, FestivalFields, Fields, Operation, encode_operation};
-use pandafest::render::build_site;
+use pandafest::pipeline::build_site;
 use pandafest::store::Store;
 use proptest::prelude::*;
 
@@ -53,6 +53,7 @@ fn event(festival: Hash, title: &str, hour: u32) -> Vec<u8> {
         track: None,
         kind: None,
         url: None,
+        do_not_record: None,
     })))
 }
 

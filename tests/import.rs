@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use indicatif::ProgressBar;
+use pandafest::days::schedule_day;
 use pandafest::festival_dir::FestivalDir;
 use pandafest::import::{
     ImportOptions, ImportSummary, import_schedule, parse_schedule, read_source,
 };
 use pandafest::materialize::{Model, materialize};
-use pandafest::render::build_site;
-use pandafest::render::days::schedule_day;
+use pandafest::pipeline::build_site;
 
 fn real(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -73,6 +73,37 @@ fn build(dir: &Path) -> (tempfile::TempDir, PathBuf, usize) {
     let summary = build_site(&mut fest, &site, |_| ProgressBar::hidden()).unwrap();
     assert!(summary.report.is_clean(), "{:?}", summary.report.lines());
     (out, site, summary.pages)
+}
+
+/// Speakers who opted out of recording stay opted out: frab's
+/// `recording/optout` and schedule.json's `do_not_record` come back out.
+#[test]
+fn recording_opt_outs_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("38c3");
+    import(&real("38c3-schedule.xml"), &dir, None);
+    let source = std::fs::read_to_string(real("38c3-schedule.xml")).unwrap();
+    let opted_out = source.matches("<optout>true</optout>").count();
+    assert_eq!(opted_out, 25);
+    assert_eq!(
+        model(&dir)
+            .events
+            .values()
+            .filter(|e| e.do_not_record)
+            .count(),
+        opted_out
+    );
+    let (_out, site, _) = build(&dir);
+    let xml = std::fs::read_to_string(site.join("schedule.xml")).unwrap();
+    assert_eq!(xml.matches("<optout>true</optout>").count(), opted_out);
+    let json = std::fs::read_to_string(site.join("schedule.json")).unwrap();
+    assert_eq!(json.matches("\"do_not_record\": true").count(), opted_out);
+
+    let dir = tmp.path().join("rc3");
+    import(&real("rc3-2020-pretalx.json"), &dir, None);
+    let (_out, site, _) = build(&dir);
+    let json = std::fs::read_to_string(site.join("schedule.json")).unwrap();
+    assert_eq!(json.matches("\"do_not_record\": true").count(), 3);
 }
 
 #[test]
@@ -551,6 +582,58 @@ fn pentabarf_times_come_from_the_day_and_the_given_zone() {
         .find(|e| e.title == "Welcome")
         .unwrap();
     assert_eq!(welcome.start.to_rfc3339(), "2010-02-06T09:30:00+00:00");
+}
+
+#[test]
+fn icalendar_events_that_reuse_a_uid_at_other_starts_are_each_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("camp");
+    let source = fixture("ical-reused-uids", "calendar.ics");
+    let summary = import(&source, &dir, Some("Europe/Berlin"));
+    assert_eq!(
+        summary.created, 3,
+        "{:?} {:?}",
+        summary.notes, summary.skipped
+    );
+    assert!(
+        summary.notes.contains(
+            &"3 events share a UID (1 UIDs) with events at other starts and no RECURRENCE-ID: each is imported as an event of its own, known by its UID and start".to_owned()
+        ),
+        "{:?}",
+        summary.notes
+    );
+    // The fourth has the UID and the start of the first: a repeat.
+    assert_eq!(summary.skipped.len(), 1, "{:?}", summary.skipped);
+    assert!(
+        summary.skipped[0].contains("“Morning again”"),
+        "{:?}",
+        summary.skipped
+    );
+    let titles: std::collections::BTreeSet<String> = model(&dir)
+        .events
+        .values()
+        .map(|e| e.title.clone())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Morning", "Next morning", "Noon"]
+            .map(str::to_owned)
+            .into()
+    );
+    // A re-import with one title changed updates that one event.
+    let changed = tmp.path().join("changed.ics");
+    std::fs::write(
+        &changed,
+        std::fs::read_to_string(&source)
+            .unwrap()
+            .replace("SUMMARY:Noon", "SUMMARY:Noon, moved to the lake"),
+    )
+    .unwrap();
+    let again = import(changed.to_str().unwrap(), &dir, Some("Europe/Berlin"));
+    assert_eq!(
+        (again.created, again.updated, again.deleted, again.unchanged),
+        (0, 1, 0, 2)
+    );
 }
 
 #[test]

@@ -43,6 +43,7 @@ pub fn make_bundle(dir: &Path, total: usize) -> Vec<Vec<u8>> {
                 track: None,
                 kind: None,
                 url: None,
+                do_not_record: None,
             })));
             let entry = chain.append(&payload).unwrap();
             all.push(entry.bytes.clone());

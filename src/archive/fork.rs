@@ -205,6 +205,8 @@ impl Cloner<'_> {
                 track: event.track.clone(),
                 kind: event.kind.clone(),
                 url: None,
+                // The speakers' opt-out stays with their event.
+                do_not_record: event.do_not_record.then_some(true),
             };
             let clone = batch.push(&Operation::create(Fields::Event(fields)))?;
             self.counts.2 += 1;

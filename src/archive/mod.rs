@@ -36,7 +36,7 @@ pub enum ArchiveError {
     Store(#[from] crate::store::StoreError),
     /// Rebuilding the site failed.
     #[error(transparent)]
-    Build(#[from] crate::render::BuildError),
+    Build(#[from] crate::pipeline::BuildError),
     /// The theme could not be read.
     #[error(transparent)]
     Render(#[from] crate::render::RenderError),

@@ -12,7 +12,8 @@ use super::{ArchiveError, ArchiveSource, SiteLocation};
 use crate::bundle::SiteRecord;
 use crate::festival_dir::{CONFIG_FILE, Config, FestivalDir};
 use crate::ingest::{IngestReport, ingest};
-use crate::render::{build_site, theme_fingerprint};
+use crate::pipeline::build_site;
+use crate::render::theme_fingerprint;
 
 /// What `verify` found.
 #[derive(Debug, Default)]

@@ -431,6 +431,7 @@ impl Session {
             track: None,
             kind: None,
             url: None,
+            do_not_record: None,
         };
         let log_id = self.log_for(Some(festival))?;
         let id = self.publish(log_id, &[Operation::create(Fields::Event(fields))])?[0];

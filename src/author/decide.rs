@@ -8,13 +8,13 @@ use chrono_tz::Tz;
 
 use super::AuthorError;
 use super::session::Session;
+use crate::days::format_span;
 use crate::entry::{DocumentId, OperationId, PublicKey};
 use crate::materialize::{
     Booking, Event, Model, PolicyRequest, RequestState, Resource, awaiting_decision, materialize,
     overlapping_confirmed, policy_for,
 };
 use crate::operation::{AuthorizationFields, Decision, Fields, Operation, Policy, SchemaId};
-use crate::render::days::format_span;
 
 /// One request that awaits this key's decision, as `pending` lists it.
 #[derive(Clone, Debug)]

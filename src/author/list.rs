@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::AuthorError;
 use super::session::Session;
+use crate::days::format_span;
 use crate::materialize::{Model, materialize};
-use crate::render::days::format_span;
 
 /// What to list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use pandafest::festival_dir::FestivalDir;
-use pandafest::render::build_site;
+use pandafest::pipeline::build_site;
 
 pub fn run(dir: &Path, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut festival = FestivalDir::open(dir)?;

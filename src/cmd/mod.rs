@@ -9,6 +9,7 @@ mod init;
 mod key;
 mod progress;
 mod replicate;
+mod serve;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -44,6 +45,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Key { action } => key::run(action),
         Command::Check { dir } => check::run(&dir),
         Command::Build { dir, output } => build::run(&dir, output.as_deref()),
+        Command::Serve {
+            dir,
+            port,
+            bind,
+            output,
+        } => serve::run(&dir, port, bind, output),
         Command::Import { source, into } => {
             let code = archive::import(&source, &into)?;
             author::run_policies(&into, key)?;

@@ -120,6 +120,8 @@ pub fn add_event(model: &mut Model, n: u8, title: &str, start: &str, end: &str) 
         track: None,
         kind: None,
         url: None,
+        do_not_record: false,
+        moved_from: None,
         requests: vec![Request {
             resource: id(2),
             state: RequestState::Confirmed,

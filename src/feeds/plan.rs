@@ -13,11 +13,11 @@ use super::parts::{event_ids, local_instant, room_names, timeslot_minutes};
 use super::select::{event_places, inexpressible_time};
 use super::slot::{Slot, slot};
 use super::text::{one_line, slugify};
+#[cfg(test)]
+use crate::days::time_of_day;
+use crate::days::{days_between, schedule_day};
 use crate::entry::DocumentId;
 use crate::materialize::{Event, Festival, Model};
-#[cfg(test)]
-use crate::render::days::time_of_day;
-use crate::render::days::{days_between, schedule_day};
 
 /// Festival days are listed even without events when the festival spans at
 /// most this many days; longer festivals list only the days with events.

@@ -270,6 +270,9 @@ struct JsonEvent<'a> {
     description: Option<&'a str>,
     persons: Vec<Person<'a>>,
     links: Vec<Reference<'a>>,
+    /// Only when the speakers opted out of recording.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    do_not_record: Option<bool>,
 }
 
 /// A pretalx-style person (`name`); `public_name` too for older apps. With
@@ -295,7 +298,7 @@ impl<'a> JsonEvent<'a> {
             guid: slot.guid.to_string(),
             id: slot.id,
             date: Plan::stamp(slot.start),
-            start: crate::render::days::time_of_day(slot.start),
+            start: crate::days::time_of_day(slot.start),
             end: Plan::stamp(slot.end),
             duration: format!("{:02}:{:02}", minutes / 60, minutes % 60),
             room: &slot.room,
@@ -328,6 +331,7 @@ impl<'a> JsonEvent<'a> {
                     title: &l.title,
                 })
                 .collect(),
+            do_not_record: slot.do_not_record.then_some(true),
         }
     }
 }

@@ -107,7 +107,7 @@ fn event(xml: &mut Xml, slot: &Slot) {
     let (guid, id) = (slot.guid.to_string(), slot.id.to_string());
     xml.open("event", &[("guid", &guid), ("id", &id)]);
     xml.leaf("date", &[], &Plan::stamp(slot.start));
-    xml.leaf("start", &[], &crate::render::days::time_of_day(slot.start));
+    xml.leaf("start", &[], &crate::days::time_of_day(slot.start));
     xml.leaf(
         "duration",
         &[],
@@ -138,6 +138,12 @@ fn event(xml: &mut Xml, slot: &Slot) {
         xml.leaf("person", &attrs, &person.name);
     }
     xml.close("persons");
+    if slot.do_not_record {
+        xml.open("recording", &[]);
+        xml.leaf("license", &[], "");
+        xml.leaf("optout", &[], "true");
+        xml.close("recording");
+    }
     xml.open("links", &[]);
     for link in &slot.links {
         xml.leaf("link", &[("href", &link.url)], &link.title);

@@ -58,6 +58,8 @@ pub struct Slot {
     /// The event's own page elsewhere (an imported schedule's event URL),
     /// else its page on the site when the base URL is known.
     pub url: Option<String>,
+    /// Its speakers opted out of recording.
+    pub do_not_record: bool,
 }
 
 /// A host of an event.
@@ -155,6 +157,7 @@ pub(super) fn slot(
                 url: uri_escape(l.url.trim()),
             })
             .collect(),
+        do_not_record: event.do_not_record,
         url: event
             .url
             .as_deref()

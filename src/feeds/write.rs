@@ -17,7 +17,8 @@ use super::select::{
 use super::text::http_base;
 use crate::entry::{DocumentId, PublicKey};
 use crate::materialize::{Event, Festival, Model};
-use crate::render::{Output, OutputError, RenderSettings, SharedOutput};
+use crate::output::{Output, OutputError, SharedOutput};
+use crate::settings::RenderSettings;
 
 /// Calendars larger than this many bytes are written as they are put
 /// together, not held in memory whole.

@@ -206,6 +206,7 @@ fn event_fields(
         track: item.track.clone(),
         kind: item.kind.clone(),
         url: item.url.clone(),
+        do_not_record: item.do_not_record.then_some(true),
     }
 }
 

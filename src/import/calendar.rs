@@ -244,6 +244,7 @@ impl Reader {
             tags,
             track: None,
             kind: None,
+            do_not_record: false,
             url: text("URL")
                 .and_then(|u| links(vec![(String::new(), u)], None).pop())
                 .map(|l| l.url),

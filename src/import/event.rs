@@ -36,6 +36,8 @@ pub(crate) struct RawEvent {
     pub kind: Option<String>,
     /// The event's own page (`url`).
     pub url: Option<String>,
+    /// The speakers opted out of recording.
+    pub do_not_record: bool,
     pub language: Option<String>,
     pub persons: Vec<String>,
     /// (title, URL) pairs.
@@ -138,6 +140,7 @@ impl RawEvent {
             end,
             room: self.room.as_deref().map(one_line).filter(|r| !r.is_empty()),
             tags: self.tags,
+            do_not_record: self.do_not_record,
             track: self
                 .track
                 .as_deref()

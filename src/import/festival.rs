@@ -12,10 +12,10 @@ use super::ImportError;
 use super::schedule::Schedule;
 use super::text::fit;
 use super::time::{format_instant, local_instant};
+use crate::days::schedule_day;
 use crate::entry::key_path;
 use crate::festival_dir::{CONFIG_FILE, DirError, FestivalDir};
 use crate::operation::{FestivalFields, ScheduleDay, limits};
-use crate::render::days::schedule_day;
 
 /// Moves all-day events from local midnight to the day-change time, so
 /// each fills the schedule days of its dates.

@@ -87,10 +87,34 @@ pub fn markdown(text: &str) -> String {
     out.trim().to_owned()
 }
 
-/// Whether `text` holds a known HTML tag such as `<p>` or `</a>`.
+/// Whether `text` holds a known HTML tag such as `<p>` or `</a>` outside
+/// Markdown code (`` `<script>` `` in a code span or fence is text about
+/// HTML, not HTML).
 fn looks_like_html(text: &str) -> bool {
-    text.match_indices('<')
-        .any(|(i, _)| tag_at(&text[i..]).is_some_and(|t| HTML_TAGS.contains(&t.name.as_str())))
+    // The length of the backtick run that opened the code we are in.
+    let mut code = 0;
+    let mut run = 0;
+    for (i, c) in text.char_indices() {
+        if c == '`' {
+            run += 1;
+            continue;
+        }
+        if run > 0 {
+            code = match code {
+                0 => run,
+                open if open == run => 0,
+                open => open,
+            };
+            run = 0;
+        }
+        if c == '<'
+            && code == 0
+            && tag_at(&text[i..]).is_some_and(|t| HTML_TAGS.contains(&t.name.as_str()))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 struct Tag {
@@ -286,6 +310,13 @@ mod tests {
 
     #[test]
     fn converts_html_to_markdown() {
+        assert_eq!(
+            markdown(
+                "XSS talk: we look at `<script>` and `<img onerror>` payloads.\n\n**Bring a laptop.**"
+            ),
+            "XSS talk: we look at `<script>` and `<img onerror>` payloads.\n\n**Bring a laptop.**",
+            "tags in code are Markdown text"
+        );
         let html = "<p>Intro with <strong>bold</strong> &amp; <a href=\"https://x.org/\">a link</a>.</p>\r\n<ul> <li>one</li> <li>two</li> </ul><script>alert(1)</script>end &lt;b&gt;";
         assert_eq!(
             markdown(html),

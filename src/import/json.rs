@@ -189,6 +189,7 @@ fn raw_event(event: &Value) -> RawEvent {
         track: event.get("track").and_then(label),
         kind: event.get("type").and_then(label),
         url: text("url"),
+        do_not_record: event.get("do_not_record").and_then(Value::as_bool) == Some(true),
         language: text("language"),
         persons: list(event.get("persons"))
             .filter_map(|p| {

@@ -31,6 +31,9 @@ pub fn parse_schedule(
         Format::Json => parse_json(source_name, text, zone)?,
         Format::Ical => parse_ical(source_name, text, zone)?,
     };
+    if format == Format::Ical {
+        key_reused_uids_by_start(&mut schedule);
+    }
     skip_repeated_keys(&mut schedule);
     if schedule.title.is_empty() {
         schedule.title = schedule
@@ -50,6 +53,43 @@ pub fn parse_schedule(
         format.describe()
     );
     Ok(schedule)
+}
+
+/// VEVENTs that share a UID but start at different times, with no
+/// RECURRENCE-ID, are separate events that a publisher gave one UID (RFC
+/// 5545 wants a UID per event; only RECURRENCE-ID makes instances of one,
+/// §3.8.4.4). Each is keyed by its UID and its start instead, `ical:<UID>@
+/// <start in UTC>`, so a re-import finds each again; one note counts them.
+fn key_reused_uids_by_start(schedule: &mut Schedule) {
+    let mut starts: BTreeMap<&str, std::collections::BTreeSet<_>> = BTreeMap::new();
+    for item in &schedule.events {
+        starts.entry(&item.key).or_default().insert(item.start);
+    }
+    let shared: BTreeMap<String, usize> = starts
+        .into_iter()
+        .filter(|(_, starts)| starts.len() > 1)
+        .map(|(key, starts)| (key.to_owned(), starts.len()))
+        .collect();
+    if shared.is_empty() {
+        return;
+    }
+    // Events, not VEVENTs: one at the same UID and start is a repeat.
+    let rekeyed: usize = shared.values().sum();
+    for item in schedule
+        .events
+        .iter_mut()
+        .filter(|e| shared.contains_key(&e.key))
+    {
+        let start = item
+            .start
+            .with_timezone(&chrono::Utc)
+            .format("%Y%m%dT%H%M%SZ");
+        item.key = super::schedule::limit_key(format!("{}@{start}", item.key));
+    }
+    schedule.notes.push(format!(
+        "{rekeyed} events share a UID ({} UIDs) with events at other starts and no RECURRENCE-ID: each is imported as an event of its own, known by its UID and start",
+        shared.len()
+    ));
 }
 
 /// Keeps the first event of each key and skips the others.

@@ -16,10 +16,10 @@ use super::source::{MAX_SOURCE_SIZE, read_source};
 use super::time::parse_zone;
 use super::{ImportError, parse_schedule};
 use crate::bundle::write_bundle;
+use crate::days::schedule_day;
 use crate::entry::{DocumentId, KeyPair, key_path};
 use crate::festival_dir::FestivalDir;
 use crate::publish::{KeyLock, Publisher};
-use crate::render::days::schedule_day;
 
 /// What to import, from where, into where.
 #[derive(Clone, Debug)]

@@ -157,6 +157,9 @@ pub struct Item {
     pub kind: Option<String>,
     /// The event's own page in the source (an http or https URL).
     pub url: Option<String>,
+    /// The speakers opted out of recording (frab's `recording/optout`,
+    /// schedule.json's `do_not_record`).
+    pub do_not_record: bool,
     /// Language tag.
     pub language: Option<String>,
     /// Speaker or host names.
@@ -196,6 +199,12 @@ impl fmt::Display for Problem {
 
 /// Names an event in messages: "`<id>` (“title”)", or either alone.
 pub(crate) fn event_name(id: Option<&str>, title: Option<&str>) -> String {
+    // Names go to the terminal: no control characters from the source.
+    let (id, title) = (
+        id.map(super::text::one_line),
+        title.map(super::text::one_line),
+    );
+    let (id, title) = (id.as_deref(), title.as_deref());
     let title = title.map(str::trim).filter(|t| !t.is_empty());
     let short = |t: &str| -> String {
         let mut s: String = t.chars().take(60).collect();

@@ -190,6 +190,9 @@ fn raw_event(event: Node<'_, '_>) -> RawEvent {
         track: text("track"),
         kind: text("type"),
         url: text("url"),
+        do_not_record: child(event, "recording")
+            .and_then(|r| child_text(r, "optout"))
+            .is_some_and(|o| o.trim().eq_ignore_ascii_case("true")),
         language: text("language"),
         persons: child(event, "persons")
             .into_iter()

@@ -196,6 +196,11 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                 );
             }
             Fields::Event(f) => {
+                let start = time(&f.start);
+                let moved_from = versions
+                    .first()
+                    .map(|first| first.timeframe.0)
+                    .filter(|first| *first != start);
                 documents.event_versions.insert(document, versions);
                 model.events.insert(
                     document,
@@ -206,7 +211,7 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                         festival: f.festival,
                         title: f.title,
                         description: f.description,
-                        start: time(&f.start),
+                        start,
                         end: time(&f.end),
                         tags: f.tags,
                         links: f.links,
@@ -219,6 +224,8 @@ pub(super) fn build(operations: Vec<Decoded>, model: &mut Model) -> Documents {
                         track: f.track,
                         kind: f.kind,
                         url: f.url,
+                        do_not_record: f.do_not_record == Some(true),
+                        moved_from,
                         requests: f
                             .resources
                             .into_iter()

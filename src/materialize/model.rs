@@ -202,6 +202,11 @@ pub struct Event {
     pub kind: Option<String>,
     /// Its own page elsewhere (an imported schedule's event URL).
     pub url: Option<String>,
+    /// Whether its speakers opted out of recording.
+    pub do_not_record: bool,
+    /// The start its first version had, when a later version moved it
+    /// (the screen shows such an event as moved).
+    pub moved_from: Option<DateTime<FixedOffset>>,
     /// Each requested resource with its state, in request order.
     pub requests: Vec<Request>,
 }

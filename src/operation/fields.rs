@@ -376,6 +376,11 @@ pub struct EventFields {
     /// URL (http or https).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// `true` when the speakers opted out of recording (frab's
+    /// `recording/optout`, schedule.json's `do_not_record`); left out
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub do_not_record: Option<bool>,
 }
 
 /// A resource owner's decision.

@@ -26,6 +26,7 @@ fn event() -> EventFields {
         track: None,
         kind: None,
         url: None,
+        do_not_record: None,
     }
 }
 

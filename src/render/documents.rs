@@ -3,12 +3,12 @@
 use serde::Serialize;
 
 use super::RenderError;
-use super::days::{format_day_long, zone_abbreviation};
 use super::markdown;
 use super::pages::Pages;
 use super::rows::RowTime;
 use super::site::{event_path, location_path, person_path, resource_path, root_prefix};
 use super::view::{EventCard, Link, ResourceView, StateView, external};
+use crate::days::{format_day_long, zone_abbreviation};
 use crate::entry::PublicKey;
 use crate::materialize::{Event, Resource};
 

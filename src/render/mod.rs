@@ -1,50 +1,30 @@
 //! Festival model -> static site: tera templates, sanitized Markdown, day
-//! grids in the festival's time zone, one output writer.
+//! grids in the festival's time zone, written through [`crate::output`].
 //!
 //! Every page sits at a stable path keyed by document id (see
 //! [`site`]'s path functions) as `<path>/index.html`, and links relatively,
 //! so the site works from any sub-path and from `file://`. The same model
 //! and settings always give the same bytes.
 
-mod build;
-pub mod days;
 mod documents;
 mod grid;
 pub mod markdown;
-mod output;
 mod pages;
 mod rows;
 pub mod site;
 mod templates;
 mod view;
 
-pub use build::{BuildError, BuildSummary, build_site};
-pub use output::{DiskOutput, Output, OutputError, SharedOutput};
 pub use templates::{BUILTIN, DEFAULT_STYLE, Templates, theme_fingerprint};
 
 use std::path::PathBuf;
 
-use chrono::NaiveTime;
 use indicatif::ProgressBar;
 
 use crate::entry::DocumentId;
 use crate::materialize::{Festival, Model};
-
-/// What a render needs besides the model.
-#[derive(Clone, Debug)]
-pub struct RenderSettings {
-    /// The site's root festival (see [`choose_festival`]).
-    pub festival: DocumentId,
-    /// The local time at which one schedule day turns into the next.
-    pub day_change: NaiveTime,
-    /// The absolute URL the site is published at, for feeds.
-    pub base_url: Option<String>,
-    /// A theme directory (`themes/<name>/`) whose `templates/` and
-    /// `style.css` override the built-in ones.
-    pub theme_dir: Option<PathBuf>,
-    /// The festival directory's `templates/`, which overrides the theme.
-    pub templates_dir: Option<PathBuf>,
-}
+use crate::output::{Output, OutputError};
+use crate::settings::RenderSettings;
 
 /// Errors from rendering.
 #[derive(Debug, thiserror::Error)]
@@ -139,43 +119,53 @@ pub fn choose_festival(
     }
 }
 
-/// The feeds ([`crate::feeds::write_feeds`]) and then every page of the
-/// site of `settings.festival`, with `style.css`, into `output`, with
-/// `templates` loaded already (from `settings`' theme and templates
-/// directories), counting pages on `progress` (its length is set to the
-/// number of pages). What every page needs (each event's card and list
-/// row) is made while the feeds are written, so that neither leaves a
-/// thread idle. Pages render and are written on all threads (rayon); what
-/// they hold does not depend on the order. The cards and rows are freed
-/// on the pool after this returns. Returns the number of HTML pages.
+/// What every page of a site needs, made once: the site's index of the
+/// model and each event's card and list row. See [`prepare`].
+pub struct Prepared<'m> {
+    site: site::Site<'m>,
+    cards: view::Cards,
+    rows: rows::Rows,
+}
+
+/// Makes what every page of the site of `settings.festival` needs (each
+/// event's card and list row) with `templates` loaded already, and sets
+/// `progress`'s length to the number of pages. The driver runs this beside
+/// the feeds, so that neither leaves a thread idle.
 ///
 /// Errors: [`RenderError::UnknownFestival`] if `settings.festival` is not
-/// in `model`; [`RenderError`] naming the template, page or file that
-/// failed; a feed that cannot be written is [`RenderError::Output`].
-pub fn render_with_feeds(
-    model: &Model,
-    settings: &RenderSettings,
+/// in `model`; [`RenderError::Page`] for a row that cannot be rendered.
+pub fn prepare<'m>(
+    model: &'m Model,
+    settings: &'m RenderSettings,
+    templates: &Templates,
+    progress: &ProgressBar,
+) -> Result<Prepared<'m>, RenderError> {
+    let root = model
+        .festivals
+        .get(&settings.festival)
+        .ok_or(RenderError::UnknownFestival(settings.festival))?;
+    let site = site::Site::new(model, settings, root);
+    progress.set_length(site.page_count() as u64);
+    let cards = site.cards();
+    let rows = rows::render_rows(&cards, templates)?;
+    Ok(Prepared { site, cards, rows })
+}
+
+/// Every page of the site `prepared` is for, with `style.css`, into
+/// `output`, counting pages on `progress`. Pages render and are written on
+/// all threads (rayon); what they hold does not depend on the order. The
+/// cards and rows are freed on the pool after this returns. Returns the
+/// number of HTML pages.
+///
+/// Errors: [`RenderError`] naming the template, page or file that failed.
+pub fn render_pages(
+    prepared: Prepared<'_>,
     templates: &Templates,
     output: &mut Output,
     progress: &ProgressBar,
 ) -> Result<usize, RenderError> {
     let started = std::time::Instant::now();
-    let (feeds, parts) = crate::parallel::join_logged(
-        || crate::feeds::write_feeds(model, settings, output),
-        || {
-            let root = model
-                .festivals
-                .get(&settings.festival)
-                .ok_or(RenderError::UnknownFestival(settings.festival))?;
-            let site = site::Site::new(model, settings, root);
-            progress.set_length(site.page_count() as u64);
-            let cards = site.cards();
-            let rows = rows::render_rows(&cards, templates)?;
-            Ok::<_, RenderError>((site, cards, rows))
-        },
-    );
-    feeds?;
-    let (site, cards, rows) = parts?;
+    let Prepared { site, cards, rows } = prepared;
     let output = output.shared();
     output.write("style.css", templates.style())?;
     let pages = pages::Pages {

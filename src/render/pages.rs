@@ -6,13 +6,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::RenderError;
-use super::output::SharedOutput;
 use super::rows::{RowTime, Rows};
 use super::site::{Site, day_path, festival_path, person_path, root_prefix};
 use super::templates::Templates;
 use super::view::{Cards, EventCard, FestivalView, Link, ResourceView};
 use crate::entry::PublicKey;
 use crate::materialize::{Event, Festival, Resource};
+use crate::output::SharedOutput;
 
 /// How many events the index shows per day.
 const PREVIEW: usize = 6;

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::RenderSettings;
-use super::days::schedule_day;
+use crate::days::schedule_day;
 use crate::entry::{DocumentId, PublicKey};
 use crate::materialize::{Event, Festival, Model, Resource};
+use crate::settings::RenderSettings;
 
 /// The path of an event page.
 pub fn event_path(id: &DocumentId) -> String {

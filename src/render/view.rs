@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::days::{format_date_range, format_day_long, format_day_short, format_span};
-use super::days::{format_times, zone_abbreviation};
 use super::markdown;
 use super::site::{Site, day_path, festival_path, person_path};
+use crate::days::{format_date_range, format_day_long, format_day_short, format_span};
+use crate::days::{format_times, zone_abbreviation};
 use crate::entry::{DocumentId, PublicKey};
 use crate::materialize::{Event, Festival, RequestState, Resource};
 use crate::operation::{Location, Policy};
@@ -206,9 +206,17 @@ impl Site<'_> {
             (0, _) => "unconfirmed",
             _ => "partial",
         };
+        // The event's persons; an imported event has exactly its source's.
+        // Without persons, a native event shows its author's display name,
+        // if the author has a profile: never a key as a name.
         let mut hosts = event.persons.clone();
-        if hosts.is_empty() {
-            hosts.push(self.person_name(&event.author));
+        if hosts.is_empty() && event.source.is_none() {
+            hosts.extend(
+                self.model
+                    .people
+                    .get(&event.author)
+                    .and_then(|p| p.display_name.clone()),
+            );
         }
         EventCard {
             url: super::site::event_path(&event.id),

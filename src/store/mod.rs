@@ -178,6 +178,19 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// SQLite's `PRAGMA data_version` of this connection: it changes
+    /// whenever another connection (another process's included) commits a
+    /// change to the store, so a watcher that polls it learns of new
+    /// entries whoever wrote them. Its own writes do not change it.
+    ///
+    /// Errors: [`StoreError`] if SQLite fails.
+    pub fn data_version(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))
+            .map(|v| v as u64)
+            .map_err(|e| self.err(e))
+    }
+
     /// Read access outside a transaction.
     pub fn read(&self) -> Reader<'_> {
         Reader {

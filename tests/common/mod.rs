@@ -14,6 +14,11 @@ pub fn pandafest_in(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+#[allow(dead_code)] // not every test crate drives Chromium
+pub mod cdp;
+#[allow(dead_code)] // not every test crate builds the hostile festival
+pub mod hostile;
+
 /// Copies the directory tree `from` to `to`, leaving out a festival
 /// directory's local state (`.pandafest/`) and built site (`public/`).
 #[allow(dead_code)] // not every test crate copies a directory

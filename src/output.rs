@@ -247,8 +247,10 @@ impl Output {
     }
 
     /// Finishes the output. For a disk output, the temporary directory
-    /// replaces the target: the old site is renamed into a temporary
-    /// directory, the new one renamed in, then the old one removed. Returns the files in memory for a memory
+    /// replaces the target: on Linux the two trade places atomically and
+    /// the old one is removed; elsewhere the old site is renamed into a
+    /// temporary directory, the new one renamed in, then the old one
+    /// removed. Returns the files in memory for a memory
     /// output, and an empty map for a disk output.
     ///
     /// Errors: [`OutputError::Io`] if a rename or the removal fails; the old
@@ -261,6 +263,12 @@ impl Output {
         let new = disk.temp.keep();
         set_readable(&new)?;
         let target = disk.target;
+        // Where it can, the new site and the old one trade places in one
+        // step, so that a server reading the site never finds it missing.
+        if target.exists() && exchange(&new, &target).is_ok() {
+            fs::remove_dir_all(&new).map_err(io(&new))?;
+            return Ok(BTreeMap::new());
+        }
         let old = if target.exists() {
             let graveyard = tempfile::Builder::new()
                 .prefix(".old-site-")
@@ -288,6 +296,37 @@ impl Output {
         }
         Ok(BTreeMap::new())
     }
+}
+
+/// Swaps the directories `a` and `b` atomically (Linux's
+/// `renameat2(RENAME_EXCHANGE)`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (path(a)?, path(b)?);
+    // SAFETY: both are valid NUL-terminated paths that live through the call.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    match done {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Temporary directories are private (0700); a published site is not.

@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
-use super::{Output, RenderError, RenderSettings, Templates, choose_festival, render_with_feeds};
 use crate::bundle::{BundleError, SiteRecord, write_log_files, write_manifest};
 use crate::entry::DocumentId;
 use crate::festival_dir::{DirError, FestivalDir};
 use crate::ingest::IngestReport;
+use crate::materialize::Model;
+use crate::output::Output;
+use crate::render::{RenderError, Templates, choose_festival};
+use crate::settings::RenderSettings;
 use crate::store::StoreError;
 
 /// What a build did.
@@ -87,7 +90,7 @@ pub fn build_site(
             let (theme, templates) = (theme_dir.as_deref(), templates_dir.as_deref());
             Ok::<_, RenderError>((
                 Templates::load(theme, templates)?,
-                super::theme_fingerprint(theme, templates)?,
+                crate::render::theme_fingerprint(theme, templates)?,
             ))
         })
     };
@@ -135,8 +138,8 @@ pub fn build_site(
             // peak by half. The pages' cards and rows are made beside the
             // feeds.
             let bar = progress("rendering");
-            let pages = render_with_feeds(&model, &settings, &templates, &mut output, &bar)
-                .map_err(failed)?;
+            let pages =
+                render_site(&model, &settings, &templates, &mut output, &bar).map_err(failed)?;
             bar.finish_and_clear();
             // The model is freed by the pool while the build finishes.
             rayon::spawn(move || drop(model));
@@ -169,7 +172,9 @@ pub fn build_site(
 
 /// The theme directory `root/themes/<name>/`; `None` for the built-in
 /// `default` theme when the directory has no copy of it.
-fn theme_dir(root: &Path, name: &str) -> Result<Option<PathBuf>, BuildError> {
+///
+/// Errors: [`BuildError::Theme`] for a theme that is not there.
+pub fn theme_dir(root: &Path, name: &str) -> Result<Option<PathBuf>, BuildError> {
     let path = root.join("themes").join(name);
     if path.is_dir() {
         Ok(Some(path))
@@ -192,4 +197,32 @@ fn check_output(root: &Path, out: &Path) -> Result<(), BuildError> {
         return Err(BuildError::OutputHoldsFestival(out.to_owned()));
     }
     Ok(())
+}
+
+/// The feeds ([`crate::feeds::write_feeds`]) and the screen
+/// ([`crate::screen::write_screen`]), and then every page of the site of
+/// `settings.festival` ([`crate::render::render_pages`]) into
+/// `output`, with `templates` loaded already, counting pages on
+/// `progress`. What every page needs is made while the feeds are written,
+/// so that neither leaves a thread idle. Returns the number of HTML pages.
+///
+/// Errors: [`RenderError::UnknownFestival`] if `settings.festival` is not
+/// in `model`; [`RenderError`] naming the template, page or file that
+/// failed; a feed that cannot be written is [`RenderError::Output`].
+pub fn render_site(
+    model: &Model,
+    settings: &RenderSettings,
+    templates: &Templates,
+    output: &mut Output,
+    progress: &ProgressBar,
+) -> Result<usize, RenderError> {
+    let (feeds, prepared) = crate::parallel::join_logged(
+        || {
+            crate::feeds::write_feeds(model, settings, output)?;
+            crate::screen::write_screen(model, settings, output)
+        },
+        || crate::render::prepare(model, settings, templates, progress),
+    );
+    feeds?;
+    crate::render::render_pages(prepared?, templates, output, progress)
 }

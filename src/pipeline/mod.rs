@@ -1,0 +1,7 @@
+//! The build driver: ingest -> materialize -> render, feeds and the screen
+//! -> log bundle. `pandafest build` and `serve` both run it; the stages
+//! below it read the model only.
+
+mod build;
+
+pub use build::{BuildError, BuildSummary, build_site, render_site, theme_dir};

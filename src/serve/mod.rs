@@ -1,0 +1,256 @@
+//! `pandafest serve`: builds the site, serves it with tiny_http, and
+//! rebuilds it when `pandafest.toml`, `templates/`, the theme or `logs/`
+//! change or the store announces new entries. The last good site is
+//! served while a rebuild runs and when one fails; a failure is printed
+//! and shown as a banner in open pages. This module only wires the
+//! server ([`front`], [`http`], [`live`]), the watcher ([`watch`]) and the build
+//! driver ([`crate::pipeline`]) together.
+
+pub mod front;
+pub mod http;
+pub mod live;
+pub mod watch;
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::ProgressBar;
+
+use crate::festival_dir::FestivalDir;
+use crate::pipeline::{build_site, theme_dir};
+use http::SiteFiles;
+use live::{Live, LiveEvent};
+use watch::{Change, Watch};
+
+/// How many threads answer requests.
+pub const WORKERS: usize = 8;
+
+/// How often the store is asked whether another connection committed.
+pub const STORE_POLL: Duration = Duration::from_millis(25);
+
+/// How often open event streams get a keep-alive comment.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+/// The most changed files a rebuild lists to the pages; above it every
+/// page reloads.
+pub const MAX_LISTED: usize = 2000;
+
+/// Where and how to serve.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// The address to listen on.
+    pub bind: IpAddr,
+    /// The port; 0 picks a free one.
+    pub port: u16,
+    /// The site directory (default `DIR/public`).
+    pub output: Option<PathBuf>,
+}
+
+/// Builds and serves the festival directory `root` until the process
+/// ends; `ready` gets the site's URL once it is served.
+///
+/// Errors: the directory cannot be opened, the address cannot be bound,
+/// or the watcher cannot start. A failing build is no error: it is
+/// printed and shown in the pages, and serve goes on.
+pub fn serve(root: &Path, options: &ServeOptions, ready: impl FnOnce(&str)) -> anyhow::Result<()> {
+    let mut dir = FestivalDir::open(root)?;
+    let out = options
+        .output
+        .clone()
+        .unwrap_or_else(|| root.join("public"));
+    let live = Arc::new(Live::default());
+    let mut index = BTreeMap::new();
+    let mut seen = dir.store.data_version()?;
+    rebuild(&mut dir, &out, &live, &mut index);
+    let files = Arc::new(SiteFiles::new(out.clone()));
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener =
+        TcpListener::bind(address).with_context(|| format!("cannot listen on {address}"))?;
+    let bound = listener.local_addr()?;
+    // tiny_http listens on a private Unix socket behind the bounded front.
+    let private = tempfile::Builder::new()
+        .prefix("pandafest-serve-")
+        .tempdir()
+        .context("cannot make serve's private directory")?;
+    let socket = private.path().join("http.sock");
+    let inner = UnixListener::bind(&socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    let server = Arc::new(
+        tiny_http::Server::from_listener(inner, None)
+            .map_err(|e| anyhow::anyhow!("cannot serve on {}: {e}", socket.display()))?,
+    );
+    std::thread::Builder::new()
+        .name("front".into())
+        .spawn(move || front::run(listener, socket, front::Limits::standard()))?;
+    for n in 0..WORKERS {
+        let (server, files, live) = (server.clone(), files.clone(), live.clone());
+        std::thread::Builder::new()
+            .name(format!("http-{n}"))
+            .spawn(move || {
+                for request in server.incoming_requests() {
+                    route(&files, &live, request);
+                }
+            })?;
+    }
+    {
+        let live = live.clone();
+        std::thread::Builder::new()
+            .name("keep-alive".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(KEEP_ALIVE);
+                    live.keep_alive();
+                }
+            })?;
+    }
+    let theme = theme_dir(&dir.root, dir.config.theme()).ok().flatten();
+    let mut watch = Watch::start(&dir.root, theme.as_deref(), &out)?;
+    ready(&format!("http://{bound}/"));
+    let _private = private;
+    loop {
+        let mut changes = watch.next(STORE_POLL);
+        // The store announces entries that another connection committed
+        // (an authoring command, a policy, another process); the builder's
+        // own writes do not count. Entries committed while a build ran are
+        // seen on the next round.
+        if dir.store.data_version()? != seen {
+            // An authoring command rewrites logs/ after it committed: let
+            // it finish first.
+            changes.extend(watch.next(watch::QUIET));
+            changes.push(Change::Store);
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        tracing::info!(?changes, "rebuilding");
+        seen = dir.store.data_version()?;
+        if changes.contains(&Change::Config) {
+            match FestivalDir::open(root) {
+                Ok(reopened) => {
+                    dir = reopened;
+                    seen = dir.store.data_version()?;
+                }
+                Err(e) => {
+                    report_failure(&live, &anyhow::Error::from(e));
+                    continue;
+                }
+            }
+        }
+        rebuild(&mut dir, &out, &live, &mut index);
+    }
+}
+
+/// Answers one request: serve's own files under
+/// [`http::OWN_PREFIX`], else a site file.
+fn route(files: &SiteFiles, live: &Live, request: tiny_http::Request) {
+    let path = request.url().split('?').next().unwrap_or("").to_owned();
+    match path.as_str() {
+        "/_pandafest/events" => live.open(request),
+        "/_pandafest/live.js" => {
+            let response = http::plain(
+                200,
+                "text/javascript; charset=utf-8",
+                live::LIVE_JS.as_bytes().to_vec(),
+            )
+            .with_header(
+                tiny_http::Header::from_bytes(&b"Cache-Control"[..], &b"no-cache"[..])
+                    .expect("valid header"),
+            );
+            let _ = request.respond(response);
+        }
+        p if p.starts_with(http::OWN_PREFIX) => {
+            let _ = request.respond(http::not_found(p));
+        }
+        _ => http::answer(files, request, true),
+    }
+}
+
+/// Builds the site into `out`, then tells the open pages what changed
+/// (by the BLAKE3 of every file, against `index`, which it updates) or
+/// why it failed.
+fn rebuild(
+    dir: &mut FestivalDir,
+    out: &Path,
+    live: &Live,
+    index: &mut BTreeMap<String, blake3::Hash>,
+) {
+    let started = Instant::now();
+    match build_site(dir, out, |_| ProgressBar::hidden()) {
+        Ok(summary) => {
+            for line in summary
+                .report
+                .lines()
+                .iter()
+                .filter(|l| !l.starts_with("ingested"))
+            {
+                eprintln!("{line}");
+            }
+            let now = hash_site(out);
+            let mut changed: Vec<String> = now
+                .iter()
+                .filter(|(path, hash)| index.get(*path) != Some(hash))
+                .map(|(path, _)| path.clone())
+                .collect();
+            changed.extend(index.keys().filter(|p| !now.contains_key(*p)).cloned());
+            changed.sort();
+            eprintln!(
+                "built {} pages in {} ms; {} files changed",
+                summary.pages,
+                started.elapsed().as_millis(),
+                changed.len()
+            );
+            *index = now;
+            let screen = std::fs::read(out.join(crate::screen::VERSION_PATH))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|v| v["version"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            live.send(&LiveEvent::Status { error: None });
+            live.send(&LiveEvent::Rebuilt {
+                changed: (changed.len() <= MAX_LISTED).then_some(changed),
+                screen,
+            });
+        }
+        Err(e) => report_failure(live, &anyhow::Error::from(e)),
+    }
+}
+
+fn report_failure(live: &Live, error: &anyhow::Error) {
+    let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+    eprintln!(
+        "rebuild failed; serving the last good site:\n  {}",
+        chain.join("\n  ")
+    );
+    live.send(&LiveEvent::Status {
+        error: Some(chain.join("\n")),
+    });
+}
+
+/// Every file of the site at `out` with the BLAKE3 of its bytes, by its
+/// relative `/`-separated path.
+fn hash_site(out: &Path) -> BTreeMap<String, blake3::Hash> {
+    use rayon::prelude::*;
+    let paths: Vec<PathBuf> = walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    paths
+        .par_iter()
+        .filter_map(|path| {
+            let bytes = std::fs::read(path).ok()?;
+            let rel = path.strip_prefix(out).ok()?;
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            Some((rel.join("/"), blake3::hash(&bytes)))
+        })
+        .collect()
+}
