@@ -103,6 +103,8 @@ pub(super) struct Worker<'a> {
     status: String,
     started: Instant,
     refreshed: Instant,
+    /// When this side last answered a request.
+    last_served: Option<Instant>,
 }
 
 impl<'a> Worker<'a> {
@@ -132,6 +134,7 @@ impl<'a> Worker<'a> {
             status: String::new(),
             started: Instant::now(),
             refreshed: Instant::now(),
+            last_served: None,
         })
     }
 
@@ -159,8 +162,12 @@ impl<'a> Worker<'a> {
                 if self.dirty.is_empty() {
                     // A moment for the peers' last requests about what
                     // was just sent, before the connections close.
+                    // Only after answering: a sync that only asked is
+                    // done at once.
                     let since = *finished_at.get_or_insert_with(Instant::now);
-                    if since.elapsed() >= LINGER {
+                    if self.last_served.is_none_or(|t| t.elapsed() >= LINGER)
+                        || since.elapsed() >= LINGER
+                    {
                         break;
                     }
                     continue;
@@ -348,6 +355,7 @@ impl<'a> Worker<'a> {
         request: Request,
         channel: libp2p::request_response::ResponseChannel<Response>,
     ) -> Result<(), ReplicateError> {
+        self.last_served = Some(Instant::now());
         let state = self.peers.entry(peer).or_default();
         state.summary.served += 1;
         state.unsent += 1;
