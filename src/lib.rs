@@ -48,4 +48,5 @@ pub mod screen;
 pub mod script;
 pub mod serve;
 pub mod settings;
+pub mod staging;
 pub mod store;

@@ -1,0 +1,193 @@
+//! Staging directories beside a target (a site being built, a festival
+//! directory being made), each with a lock file held while it is in use,
+//! so that the next run can remove what a killed one left without
+//! touching one that another process is still writing.
+//!
+//! A staging directory `PARENT/PREFIXxxxxxx` has its lock file
+//! `PARENT/PREFIXxxxxxx.lock`, made and locked (fs4, exclusive) before the
+//! directory, and removed after it. Anything else named
+//! `PREFIXxxxxxx.SUFFIX` (such as a graveyard `….old`) belongs to the same
+//! lock. [`sweep`] removes every entry starting with `PREFIX` whose lock
+//! can be taken, or that has no lock file at all.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+/// A locked staging name beside a target. Dropping it removes the
+/// directory (if [`Staging::remove_on_drop`] was asked for and it still
+/// exists), then the lock file, then releases the lock.
+#[derive(Debug)]
+pub struct Staging {
+    path: PathBuf,
+    lock_path: PathBuf,
+    /// The open, locked lock file; closing it releases the lock.
+    _lock: File,
+    remove_dir: bool,
+}
+
+impl Staging {
+    /// Makes and locks a new lock file `PARENT/PREFIXxxxxxx.lock` (random
+    /// `xxxxxx`) and returns the staging path `PARENT/PREFIXxxxxxx`, which
+    /// is not made.
+    ///
+    /// Errors: the I/O error if the lock file cannot be made or locked.
+    pub fn new(parent: &Path, prefix: &str) -> std::io::Result<Staging> {
+        let (lock, lock_path) = tempfile::Builder::new()
+            .prefix(prefix)
+            .suffix(".lock")
+            .tempfile_in(parent)?
+            .keep()
+            .map_err(|e| e.error)?;
+        if let Err(error) = fs4::FileExt::try_lock(&lock) {
+            let _ = fs::remove_file(&lock_path);
+            return Err(match error {
+                fs4::TryLockError::Error(e) => e,
+                fs4::TryLockError::WouldBlock => std::io::ErrorKind::WouldBlock.into(),
+            });
+        }
+        let name = lock_path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".lock"))
+            .expect("the lock file name ends in .lock")
+            .to_owned();
+        Ok(Staging {
+            path: parent.join(name),
+            lock_path,
+            _lock: lock,
+            remove_dir: false,
+        })
+    }
+
+    /// The staging path (`PARENT/PREFIXxxxxxx`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `PARENT/PREFIXxxxxxx.SUFFIX`: another name covered by the same lock.
+    pub fn beside(&self, suffix: &str) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".");
+        name.push(suffix);
+        PathBuf::from(name)
+    }
+
+    /// Makes dropping this remove the staging directory if it still exists.
+    pub fn remove_on_drop(&mut self) {
+        self.remove_dir = true;
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.remove_dir {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+        let _ = fs::remove_file(&self.lock_path);
+    }
+}
+
+/// Removes what killed runs left in `parent` under `prefix`: each entry
+/// whose name starts with `prefix` and whose lock file
+/// (`PREFIXxxxxxx.lock`) is missing or can be locked now; entries of a
+/// lock another process holds are kept. Returns the paths removed.
+/// `legacy` prefixes (names older versions used, without locks) are
+/// removed whatever holds them.
+///
+/// Errors: none; a `parent` that cannot be read, or an entry that cannot
+/// be removed, is only logged (the run goes on, and the next one tries
+/// again).
+pub fn sweep(parent: &Path, prefix: &str, legacy: &[&str]) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let entries = match fs::read_dir(parent) {
+        Ok(entries) => entries,
+        Err(error) => {
+            tracing::debug!("{}: {error}", parent.display());
+            return removed;
+        }
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix) || legacy.iter().any(|l| n.starts_with(l)))
+        .collect();
+    // Lock files last, so a lock is removed only after what it covers.
+    names.sort_by_key(|n| n.ends_with(".lock"));
+    for name in names {
+        let path = parent.join(&name);
+        if name.starts_with(prefix) {
+            // The stem: `PREFIXxxxxxx` of `PREFIXxxxxxx[.SUFFIX]`.
+            let rest = &name[prefix.len()..];
+            let stem = match rest.find('.') {
+                Some(dot) => &name[..prefix.len() + dot],
+                None => &name[..],
+            };
+            let lock_path = parent.join(format!("{stem}.lock"));
+            // Held while removing, so a second sweeper skips it.
+            let _held = match File::open(&lock_path) {
+                Ok(lock) => match fs4::FileExt::try_lock(&lock) {
+                    Ok(()) => Some(lock),
+                    Err(_) => continue,
+                },
+                Err(_) => None,
+            };
+            if !remove(&path) {
+                continue;
+            }
+        } else if !remove(&path) {
+            continue;
+        }
+        tracing::info!("removed {}, left by an interrupted run", path.display());
+        removed.push(path);
+    }
+    removed
+}
+
+/// Removes the file or directory at `path`; says whether it is gone.
+fn remove(path: &Path) -> bool {
+    let done = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(error) => {
+            tracing::warn!("cannot remove {}: {error}", path.display());
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweep_removes_unlocked_leftovers_and_keeps_held_ones() {
+        let root = tempfile::tempdir().unwrap();
+        let parent = root.path();
+        let held = Staging::new(parent, ".site.building-").unwrap();
+        fs::create_dir(held.path()).unwrap();
+        fs::write(held.path().join("index.html"), "x").unwrap();
+        // A killed run: its lock file is there but nobody holds it.
+        let killed_dir = parent.join(".site.building-dead");
+        let killed_old = parent.join(".site.building-dead.old");
+        let killed_lock = parent.join(".site.building-dead.lock");
+        fs::create_dir(&killed_dir).unwrap();
+        fs::create_dir(&killed_old).unwrap();
+        fs::write(&killed_lock, "").unwrap();
+        // A leftover without any lock, and one of an older version.
+        fs::create_dir(parent.join(".site.building-nolock")).unwrap();
+        fs::create_dir(parent.join(".old-site-abc")).unwrap();
+        fs::create_dir(parent.join("site")).unwrap();
+        let removed = sweep(parent, ".site.building-", &[".old-site-"]);
+        assert!(held.path().join("index.html").exists(), "a held one stays");
+        assert!(!killed_dir.exists() && !killed_old.exists() && !killed_lock.exists());
+        assert!(!parent.join(".site.building-nolock").exists());
+        assert!(!parent.join(".old-site-abc").exists());
+        assert!(parent.join("site").exists());
+        assert_eq!(removed.len(), 5, "{removed:?}");
+    }
+}
