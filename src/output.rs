@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::staging::{Staging, sweep};
+use crate::staging::{Staging, exchange, sweep};
 
 /// Errors from writing the site.
 #[derive(Debug, thiserror::Error)]
@@ -297,37 +297,6 @@ impl Output {
         }
         Ok(BTreeMap::new())
     }
-}
-
-/// Swaps the directories `a` and `b` atomically (Linux's
-/// `renameat2(RENAME_EXCHANGE)`).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = |p: &Path| {
-        std::ffi::CString::new(p.as_os_str().as_bytes())
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
-    };
-    let (a, b) = (path(a)?, path(b)?);
-    // SAFETY: both are valid NUL-terminated paths that live through the call.
-    let done = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    match done {
-        0 => Ok(()),
-        _ => Err(std::io::Error::last_os_error()),
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
-    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Temporary directories are private (0700); a published site is not.

@@ -160,6 +160,133 @@ fn remove(path: &Path) -> bool {
     }
 }
 
+/// Rewrites the directory `dir` as a whole, so that a reader (or a kill)
+/// finds the old one or the new one, never a mix: a locked staging copy
+/// `.NAME.writing-xxxxxx` beside it gets hard links to every file of `dir`
+/// (cheap, and what `write` leaves alone stays), `write` changes the copy,
+/// and the copy then trades places with `dir`. `write` must replace a file
+/// (remove it, then create it) rather than write into it, since the old
+/// directory shares the file. What a killed rewrite left is removed by the
+/// next one.
+///
+/// Errors: what `write` returns; [`std::io::Error`] with the path
+/// (through `io`) if the copy cannot be made or swapped in, and then `dir`
+/// is as it was.
+pub fn rewrite_dir<T, E>(
+    dir: &Path,
+    io: impl Fn(PathBuf, std::io::Error) -> E,
+    write: impl FnOnce(&Path) -> Result<T, E>,
+) -> Result<T, E> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "dir".into());
+    fs::create_dir_all(&parent).map_err(|e| io(parent.clone(), e))?;
+    let prefix = format!(".{name}.writing-");
+    sweep(&parent, &prefix, &[]);
+    let mut staging = Staging::new(&parent, &prefix).map_err(|e| io(parent.clone(), e))?;
+    staging.remove_on_drop();
+    let copy = staging.path().to_owned();
+    match dir.is_dir() {
+        true => link_tree(dir, &copy).map_err(|(path, e)| io(path, e))?,
+        false => fs::create_dir(&copy).map_err(|e| io(copy.clone(), e))?,
+    }
+    let out = write(&copy)?;
+    if dir.is_dir() {
+        if exchange(&copy, dir).is_err() {
+            let old = staging.beside("old");
+            fs::rename(dir, &old).map_err(|e| io(dir.to_owned(), e))?;
+            if let Err(e) = fs::rename(&copy, dir) {
+                let _ = fs::rename(&old, dir);
+                return Err(io(dir.to_owned(), e));
+            }
+            fs::remove_dir_all(&old).map_err(|e| io(old.clone(), e))?;
+        }
+        // `copy` now holds the old directory; dropping `staging` removes it.
+    } else {
+        fs::rename(&copy, dir).map_err(|e| io(dir.to_owned(), e))?;
+    }
+    Ok(out)
+}
+
+/// Makes `to` a copy of the tree at `from` with hard links to its files
+/// (symbolic links are copied as links).
+fn link_tree(from: &Path, to: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+    fs::create_dir(to).map_err(|e| (to.to_owned(), e))?;
+    for entry in fs::read_dir(from).map_err(|e| (from.to_owned(), e))? {
+        let entry = entry.map_err(|e| (from.to_owned(), e))?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().map_err(|e| (source.clone(), e))?;
+        if kind.is_dir() {
+            link_tree(&source, &target)?;
+        } else if kind.is_symlink() {
+            copy_link(&source, &target).map_err(|e| (source.clone(), e))?;
+        } else {
+            fs::hard_link(&source, &target).map_err(|e| (target.clone(), e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn copy_link(source: &Path, target: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(fs::read_link(source)?, target)
+}
+
+#[cfg(not(unix))]
+fn copy_link(source: &Path, target: &Path) -> std::io::Result<()> {
+    fs::copy(source, target).map(|_| ())
+}
+
+/// Removes the file at `path` if there is one, so that a new file made
+/// there does not write into one that a hard link shares (see
+/// [`rewrite_dir`]).
+///
+/// Errors: the I/O error, except for a missing file.
+pub fn unlink(path: &Path) -> std::io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Swaps the directories `a` and `b` atomically (Linux's
+/// `renameat2(RENAME_EXCHANGE)`).
+///
+/// Errors: the OS error; `Unsupported` where there is no such call.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (path(a)?, path(b)?);
+    // SAFETY: both are valid NUL-terminated paths that live through the call.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    match done {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

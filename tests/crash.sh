@@ -111,7 +111,7 @@ check_state() {
 
 # Staging leftovers in directory $1 (after the next run: none).
 count_leftovers() {
-    find "$1" -maxdepth 1 \( -name '.*.building-*' -o -name '.old-site-*' -o -name '.*.new-*' \) | wc -l
+    find "$1" -maxdepth 1 \( -name '.*.building-*' -o -name '.old-site-*' -o -name '.*.new-*' -o -name '.*.writing-*' \) | wc -l
 }
 
 check_leftovers() {
