@@ -18,9 +18,7 @@ use crate::store::{ForkProof, Store};
 /// Errors: [`BundleError::Io`] on I/O, [`BundleError::Store`] if the store fails.
 pub fn write_bundle(store: &Store, dir: &Path) -> Result<Manifest, BundleError> {
     // As a whole: a kill leaves the old bundle or the new one.
-    crate::staging::rewrite_dir(dir, bundle_io, |copy| {
-        write_site_bundle(store, copy, None)
-    })
+    crate::staging::rewrite_dir(dir, bundle_io, |copy| write_site_bundle(store, copy, None))
 }
 
 pub(super) fn bundle_io(path: PathBuf, source: std::io::Error) -> BundleError {

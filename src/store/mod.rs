@@ -36,6 +36,16 @@ pub enum StoreError {
         /// The newest version this build knows.
         known: i64,
     },
+    /// The store could not be opened because its directory cannot be
+    /// written (a read-only file system or directory): SQLite needs to
+    /// write beside the file even to read it in WAL mode.
+    #[error("store {path}: its directory cannot be written: {source}")]
+    NotWritable {
+        /// The database file.
+        path: PathBuf,
+        /// Why a file cannot be made in its directory.
+        source: std::io::Error,
+    },
     /// The store's directory could not be made.
     #[error("cannot create {path}: {source}")]
     Io {
@@ -76,7 +86,20 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        Store::setup(conn, path.to_owned())
+        Store::setup(conn, path.to_owned()).map_err(|error| {
+            // SQLite says only "unable to open database file": say why.
+            let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(dir) => dir,
+                None => Path::new("."),
+            };
+            match (&error, tempfile::tempfile_in(dir)) {
+                (StoreError::Sqlite { .. }, Err(source)) => StoreError::NotWritable {
+                    path: path.to_owned(),
+                    source,
+                },
+                _ => error,
+            }
+        })
     }
 
     /// Opens a store that lives in memory only, for tests and one-off checks.
