@@ -115,9 +115,8 @@ pub fn sweep(parent: &Path, prefix: &str, legacy: &[&str]) -> Vec<PathBuf> {
     names.sort_by_key(|n| n.ends_with(".lock"));
     for name in names {
         let path = parent.join(&name);
-        if name.starts_with(prefix) {
+        if let Some(rest) = name.strip_prefix(prefix) {
             // The stem: `PREFIXxxxxxx` of `PREFIXxxxxxx[.SUFFIX]`.
-            let rest = &name[prefix.len()..];
             let stem = match rest.find('.') {
                 Some(dot) => &name[..prefix.len() + dot],
                 None => &name[..],
