@@ -166,7 +166,8 @@ fn remove(path: &Path) -> bool {
 /// and the copy then trades places with `dir`. `write` must replace a file
 /// (remove it, then create it) rather than write into it, since the old
 /// directory shares the file. What a killed rewrite left is removed by the
-/// next one.
+/// next one. Rewrites of one directory take turns (a lock on
+/// `.NAME.writing.lock`, which stays).
 ///
 /// Errors: what `write` returns; [`std::io::Error`] with the path
 /// (through `io`) if the copy cannot be made or swapped in, and then `dir`
@@ -185,6 +186,16 @@ pub fn rewrite_dir<T, E>(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "dir".into());
     fs::create_dir_all(&parent).map_err(|e| io(parent.clone(), e))?;
+    // One rewrite at a time (two commands writing one festival's logs/):
+    // the second reads what the first swapped in.
+    let turn_path = parent.join(format!(".{name}.writing.lock"));
+    let turn = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&turn_path)
+        .map_err(|e| io(turn_path.clone(), e))?;
+    fs4::FileExt::lock(&turn).map_err(|e| io(turn_path.clone(), e))?;
     let prefix = format!(".{name}.writing-");
     sweep(&parent, &prefix, &[]);
     let mut staging = Staging::new(&parent, &prefix).map_err(|e| io(parent.clone(), e))?;

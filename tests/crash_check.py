@@ -22,8 +22,10 @@ def store(path, ackfile):
     if not os.path.exists(path):
         print("integrity=ok entries=0 forks=0 missing=%d" % len(acks(ackfile)))
         return
-    # Read-only, so the check changes nothing a later run sees.
-    conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    # Read-write: a kill while the store was being made can leave a hot
+    # rollback journal, which any next opener (pandafest included) rolls
+    # back first; a read-only connection cannot.
+    conn = sqlite3.connect(path)
     result = conn.execute("PRAGMA integrity_check").fetchall()
     integrity = "ok" if result == [("ok",)] else "bad:" + repr(result)[:200]
     tables = set(
