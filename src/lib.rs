@@ -49,4 +49,5 @@ pub mod screen;
 pub mod script;
 pub mod serve;
 pub mod settings;
+pub mod staging;
 pub mod store;

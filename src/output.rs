@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use tempfile::TempDir;
+use crate::staging::{Staging, exchange, sweep};
 
 /// Errors from writing the site.
 #[derive(Debug, thiserror::Error)]
@@ -44,9 +44,9 @@ pub enum Output {
 #[derive(Debug)]
 pub struct DiskOutput {
     target: PathBuf,
-    parent: PathBuf,
-    temp: TempDir,
     files: DirWriter,
+    /// `.NAME.building-xxxxxx` beside the target, locked while this lives.
+    staging: Staging,
 }
 
 /// Writes files under a directory, making each directory once.
@@ -201,16 +201,19 @@ impl Output {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "site".into());
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}.building-"))
-            .tempdir_in(&parent)
-            .map_err(io(&parent))?;
-        let files = DirWriter::new(temp.path().to_owned());
+        // What killed builds of this output left: their staging
+        // directories and old sites, unless a build still running holds
+        // them (and `.old-site-*` of versions before the locks).
+        let prefix = format!(".{name}.building-");
+        sweep(&parent, &prefix, &[".old-site-"]);
+        let mut staging = Staging::new(&parent, &prefix).map_err(io(&parent))?;
+        fs::create_dir(staging.path()).map_err(io(staging.path()))?;
+        staging.remove_on_drop();
+        let files = DirWriter::new(staging.path().to_owned());
         Ok(Output::Disk(DiskOutput {
             target: target.to_owned(),
-            parent,
-            temp,
             files,
+            staging,
         }))
     }
 
@@ -218,7 +221,7 @@ impl Output {
     /// need a real directory (the log bundle) write there.
     pub fn dir(&self) -> Option<&Path> {
         match self {
-            Output::Disk(disk) => Some(disk.temp.path()),
+            Output::Disk(disk) => Some(disk.staging.path()),
             Output::Memory(_) => None,
         }
     }
@@ -260,9 +263,13 @@ impl Output {
             Output::Memory(files) => return Ok(files),
             Output::Disk(disk) => disk,
         };
-        let new = disk.temp.keep();
+        let DiskOutput {
+            target, staging, ..
+        } = disk;
+        // The staging lock stays held until `staging` drops, so a build
+        // starting now leaves the old site being removed alone.
+        let new = staging.path().to_owned();
         set_readable(&new)?;
-        let target = disk.target;
         // Where it can, the new site and the old one trade places in one
         // step, so that a server reading the site never finds it missing.
         if target.exists() && exchange(&new, &target).is_ok() {
@@ -270,63 +277,26 @@ impl Output {
             return Ok(BTreeMap::new());
         }
         let old = if target.exists() {
-            let graveyard = tempfile::Builder::new()
-                .prefix(".old-site-")
-                .tempdir_in(&disk.parent)
-                .map_err(io(&disk.parent))?;
-            let moved = graveyard.path().join("site");
+            let moved = staging.beside("old");
             fs::rename(&target, &moved).map_err(io(&target))?;
-            Some((graveyard, moved))
+            Some(moved)
         } else {
             None
         };
         if let Err(source) = fs::rename(&new, &target) {
-            if let Some((_, moved)) = &old {
+            if let Some(moved) = &old {
                 let _ = fs::rename(moved, &target);
             }
-            let _ = fs::remove_dir_all(&new);
             return Err(OutputError::Io {
                 path: target,
                 source,
             });
         }
-        if let Some((graveyard, _)) = old {
-            let path = graveyard.path().to_owned();
-            graveyard.close().map_err(io(&path))?;
+        if let Some(moved) = old {
+            fs::remove_dir_all(&moved).map_err(io(&moved))?;
         }
         Ok(BTreeMap::new())
     }
-}
-
-/// Swaps the directories `a` and `b` atomically (Linux's
-/// `renameat2(RENAME_EXCHANGE)`).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = |p: &Path| {
-        std::ffi::CString::new(p.as_os_str().as_bytes())
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
-    };
-    let (a, b) = (path(a)?, path(b)?);
-    // SAFETY: both are valid NUL-terminated paths that live through the call.
-    let done = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    match done {
-        0 => Ok(()),
-        _ => Err(std::io::Error::last_os_error()),
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
-    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Temporary directories are private (0700); a published site is not.
@@ -426,6 +396,35 @@ mod tests {
             "old"
         );
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_build_removes_what_a_killed_build_left_but_not_a_running_one() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("public");
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join("index.html"), "old").unwrap();
+        // A killed build: its staging directory and unlocked lock file,
+        // and an old site of an earlier version.
+        fs::create_dir(root.path().join(".public.building-dead")).unwrap();
+        fs::write(root.path().join(".public.building-dead.lock"), "").unwrap();
+        fs::create_dir(root.path().join(".old-site-x")).unwrap();
+        let mut running = Output::disk(&target).unwrap();
+        running.write("index.html", "running").unwrap();
+        let mut out = Output::disk(&target).unwrap();
+        out.write("index.html", "new").unwrap();
+        assert!(running.dir().unwrap().join("index.html").exists());
+        out.commit().unwrap();
+        running.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(target.join("index.html")).unwrap(),
+            "running"
+        );
+        let left: Vec<_> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["public"]);
     }
 
     #[test]

@@ -827,3 +827,20 @@ fn imports_from_an_http_url_within_the_size_limit() {
     );
     serve.join().unwrap();
 }
+
+#[test]
+fn an_import_into_a_new_directory_removes_what_a_killed_one_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("fest");
+    // A killed import-schedule: its half-made directory and unheld lock.
+    let dead = tmp.path().join(".fest.new-dead");
+    std::fs::create_dir_all(dead.join(".pandafest")).unwrap();
+    std::fs::write(tmp.path().join(".fest.new-dead.lock"), "").unwrap();
+    import(&real("38c3-schedule.xml"), &dir, None);
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["fest"]);
+    assert!(entry_count(&dir) > 0);
+}

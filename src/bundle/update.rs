@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::write::{proofs_by_log, write_log};
+use super::write::{bundle_io, proofs_by_log, write_log};
 use super::{BundleError, BundleReader, LogFile, Manifest, write_manifest};
 use crate::entry::PublicKey;
 use crate::store::Store;
@@ -18,6 +18,17 @@ use crate::store::Store;
 /// Errors: [`BundleError::Io`] on I/O, [`BundleError::Store`] if the store
 /// fails.
 pub fn update_bundle(
+    store: &Store,
+    dir: &Path,
+    changed: &BTreeSet<(PublicKey, u64)>,
+) -> Result<Manifest, BundleError> {
+    // As a whole (the files kept are hard links): a kill leaves the old
+    // bundle or the new one, never a manifest that disagrees with a file.
+    crate::staging::rewrite_dir(dir, bundle_io, |copy| update_in(store, copy, changed))
+}
+
+/// [`update_bundle`] in place, in the copy.
+fn update_in(
     store: &Store,
     dir: &Path,
     changed: &BTreeSet<(PublicKey, u64)>,

@@ -17,7 +17,12 @@ use crate::store::{ForkProof, Store};
 ///
 /// Errors: [`BundleError::Io`] on I/O, [`BundleError::Store`] if the store fails.
 pub fn write_bundle(store: &Store, dir: &Path) -> Result<Manifest, BundleError> {
-    write_site_bundle(store, dir, None)
+    // As a whole: a kill leaves the old bundle or the new one.
+    crate::staging::rewrite_dir(dir, bundle_io, |copy| write_site_bundle(store, copy, None))
+}
+
+pub(super) fn bundle_io(path: PathBuf, source: std::io::Error) -> BundleError {
+    BundleError::Io { path, source }
 }
 
 /// Like [`write_bundle`], and records in the manifest how the site around
@@ -169,6 +174,7 @@ impl LogFileWriter {
         };
         fs::create_dir_all(path.parent().expect("log files sit in an author directory"))
             .map_err(io)?;
+        crate::staging::unlink(&path).map_err(io)?;
         let out = BufWriter::new(fs::File::create(&path).map_err(io)?);
         Ok(LogFileWriter {
             path,
@@ -266,6 +272,10 @@ pub fn write_manifest(
     let path = dir.join("manifest.json");
     let mut text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
     text.push('\n');
+    crate::staging::unlink(&path).map_err(|source| BundleError::Io {
+        path: path.clone(),
+        source,
+    })?;
     fs::write(&path, text).map_err(|source| BundleError::Io { path, source })?;
     Ok(manifest)
 }

@@ -3,8 +3,7 @@
 //! day change, and notes about schedule days.
 
 use std::fs;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveTime;
 
@@ -16,6 +15,7 @@ use crate::days::schedule_day;
 use crate::entry::key_path;
 use crate::festival_dir::{CONFIG_FILE, DirError, FestivalDir};
 use crate::operation::{FestivalFields, ScheduleDay, limits};
+use crate::staging::Staging;
 
 /// Moves all-day events from local midnight to the day-change time, so
 /// each fills the schedule days of its dates.
@@ -80,37 +80,32 @@ pub(super) fn create_dir(dir: &Path, schedule: &Schedule) -> Result<bool, Import
     if is_festival_dir() {
         return Ok(false);
     }
-    let staging = match dir.file_name() {
-        Some(name) if !dir.exists() => {
-            static MADE: AtomicU64 = AtomicU64::new(0);
-            let mut staging = std::ffi::OsString::from(".");
-            staging.push(name);
-            staging.push(format!(
-                ".new-{}-{}",
-                std::process::id(),
-                MADE.fetch_add(1, Ordering::Relaxed)
-            ));
-            dir.with_file_name(staging)
-        }
+    let Some(name) = dir.file_name().filter(|_| !dir.exists()) else {
         // An existing directory: `init` refuses it unless it is empty.
-        _ => dir.to_owned(),
+        make_dir(dir, schedule)?;
+        return Ok(true);
     };
-    let made = make_dir(&staging, schedule);
-    if staging == dir {
-        return made.map(|()| true);
-    }
-    let placed = made.and_then(|()| {
-        fs::rename(&staging, dir).map_err(|source| {
-            ImportError::Dir(DirError::Io {
-                path: dir.to_owned(),
-                source,
-            })
-        })
-    });
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ImportError::Dir(DirError::Io { path, source })
+    };
+    fs::create_dir_all(&parent).map_err(io(&parent))?;
+    // What killed imports into the same new directory left, unless one
+    // still running holds it.
+    let prefix = format!(".{}.new-", name.to_string_lossy());
+    crate::staging::sweep(&parent, &prefix, &[]);
+    let mut staging = Staging::new(&parent, &prefix).map_err(io(&parent))?;
+    staging.remove_on_drop();
+    let placed = make_dir(staging.path(), schedule)
+        .and_then(|()| fs::rename(staging.path(), dir).map_err(io(dir)));
     match placed {
         Ok(()) => Ok(true),
         Err(error) => {
-            let _ = fs::remove_dir_all(&staging);
+            drop(staging);
             match is_festival_dir() {
                 true => Ok(false),
                 false => Err(error),

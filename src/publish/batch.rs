@@ -24,7 +24,9 @@ impl<'a> Publisher<'a> {
     /// of the log than this store holds.
     pub fn batch(&mut self, log_id: u64) -> Result<Batch<'_, 'a>, PublishError> {
         let author = self.key.public_key();
-        let tx = self.store.begin_write()?;
+        // Durable: an entry this key signed may leave the machine as soon as
+        // the batch returns; a power cut must not take it back.
+        let tx = self.store.begin_durable_write()?;
         let state = tx.log_state(&author, log_id)?;
         let height = state.as_ref().map_or(0, |log| log.height);
         if let Some(lock) = self.lock.as_ref().map(|held| held.get()) {

@@ -161,6 +161,16 @@ impl Watch {
         }
         changes.sort();
         changes.dedup();
+        if changes.contains(&Change::Logs) {
+            // A rewrite swaps a new logs/ in whole (see
+            // `staging::rewrite_dir`): watch the new directory.
+            for (dir, watched) in &mut self.dirs {
+                if *watched && dir.ends_with("logs") {
+                    let _ = self.watcher.unwatch(dir);
+                    *watched = false;
+                }
+            }
+        }
         if let Err(e) = self.watch_new_dirs() {
             tracing::warn!("watching a new directory: {e}");
         }

@@ -38,6 +38,16 @@ pub enum StoreError {
         /// The newest version this build knows.
         known: i64,
     },
+    /// The store could not be opened because its directory cannot be
+    /// written (a read-only file system or directory): SQLite needs to
+    /// write beside the file even to read it in WAL mode.
+    #[error("store {path}: its directory cannot be written: {source}")]
+    NotWritable {
+        /// The database file.
+        path: PathBuf,
+        /// Why a file cannot be made in its directory.
+        source: std::io::Error,
+    },
     /// The store's directory could not be made.
     #[error("cannot create {path}: {source}")]
     Io {
@@ -52,6 +62,9 @@ pub enum StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Whether the connection runs `synchronous = FULL` (set by
+    /// [`Store::begin_durable_write`]) rather than `NORMAL`.
+    durable: bool,
 }
 
 /// The store file of a festival directory: `DIR/.pandafest/store.sqlite`.
@@ -75,7 +88,20 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        Store::setup(conn, path.to_owned())
+        Store::setup(conn, path.to_owned()).map_err(|error| {
+            // SQLite says only "unable to open database file": say why.
+            let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(dir) => dir,
+                None => Path::new("."),
+            };
+            match (&error, tempfile::tempfile_in(dir)) {
+                (StoreError::Sqlite { .. }, Err(source)) => StoreError::NotWritable {
+                    path: path.to_owned(),
+                    source,
+                },
+                _ => error,
+            }
+        })
     }
 
     /// Opens a store that lives in memory only, for tests and one-off checks.
@@ -89,7 +115,11 @@ impl Store {
     }
 
     fn setup(conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
-        let mut store = Store { conn, path };
+        let mut store = Store {
+            conn,
+            path,
+            durable: false,
+        };
         // A new store gets 16 KiB pages (an existing one keeps its own):
         // entries with their payloads fill a 4 KiB page with a few rows, and
         // with larger pages a cold build of 10,000 events was a few percent
@@ -149,6 +179,41 @@ impl Store {
     /// Errors: [`StoreError`] if SQLite fails, or another writer holds the
     /// store's write lock for longer than the busy timeout (10 s).
     pub fn begin_write(&mut self) -> Result<Tx<'_>, StoreError> {
+        self.set_durable(false)?;
+        self.begin_immediate()
+    }
+
+    /// Opens a write transaction as [`Store::begin_write`] whose commit is
+    /// durable: the connection runs `PRAGMA synchronous = FULL`, so the
+    /// write-ahead log is synced to disk before [`Tx::commit`] returns and
+    /// a power cut right after it cannot roll the transaction back. The
+    /// publisher uses it for entries the local key signs: once one has
+    /// left the machine, losing it would make the next publish fork the
+    /// key's log. Other writes (ingest of entries that can be fetched
+    /// again) keep `synchronous = NORMAL`, where a power cut can lose the
+    /// last commits but never corrupts the store.
+    ///
+    /// Errors: as [`Store::begin_write`].
+    pub fn begin_durable_write(&mut self) -> Result<Tx<'_>, StoreError> {
+        self.set_durable(true)?;
+        self.begin_immediate()
+    }
+
+    /// Sets `synchronous` to `FULL` (durable) or `NORMAL`, unless it is so
+    /// already. SQLite refuses the change inside a transaction, so this
+    /// runs before `BEGIN`.
+    fn set_durable(&mut self, durable: bool) -> Result<(), StoreError> {
+        if self.durable != durable {
+            let level = if durable { "FULL" } else { "NORMAL" };
+            self.conn
+                .pragma_update(None, "synchronous", level)
+                .map_err(|e| self.err(e))?;
+            self.durable = durable;
+        }
+        Ok(())
+    }
+
+    fn begin_immediate(&mut self) -> Result<Tx<'_>, StoreError> {
         // IMMEDIATE: the write lock is taken (waiting up to the busy
         // timeout) before the first read. A deferred transaction that read
         // first would fail at once, not wait, if another connection

@@ -76,3 +76,21 @@ fn a_version_1_store_keeps_its_entries_when_migrated() {
         Some(&b"payload"[..])
     );
 }
+
+fn synchronous(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn durable_writes_sync_fully_and_others_normally() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("store.sqlite")).unwrap();
+    assert_eq!(synchronous(&store), 1, "NORMAL");
+    store.begin_durable_write().unwrap().commit().unwrap();
+    assert_eq!(synchronous(&store), 2, "FULL for the publisher's commit");
+    store.begin_write().unwrap().commit().unwrap();
+    assert_eq!(synchronous(&store), 1, "NORMAL again for ingest");
+}
