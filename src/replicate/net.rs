@@ -206,7 +206,15 @@ struct Net {
     flooding: HashSet<PeerId>,
     banned: HashMap<PeerId, Instant>,
     connected: HashSet<PeerId>,
+    /// Peers mDNS found, with an address and when to dial them again while
+    /// they are not connected: a first dial may fail while the link comes
+    /// up, and mDNS tells of a peer only once.
+    lan: HashMap<PeerId, (Multiaddr, Instant)>,
 }
+
+/// How long after a failed or lost connection a peer mDNS found is dialled
+/// again.
+const LAN_REDIAL: Duration = Duration::from_secs(2);
 
 async fn run_async(
     config: NetConfig,
@@ -267,6 +275,7 @@ async fn run_async(
         flooding: HashSet::new(),
         banned: HashMap::new(),
         connected: HashSet::new(),
+        lan: HashMap::new(),
     };
     for addr in config.listen {
         net.swarm
@@ -347,6 +356,23 @@ impl Net {
     /// Dials the `--peer` addresses that are due.
     fn dial_due(&mut self) {
         let now = Instant::now();
+        let due: Vec<(PeerId, Multiaddr)> = self
+            .lan
+            .iter()
+            .filter(|(peer, (_, at))| *at <= now && !self.connected.contains(peer))
+            .map(|(peer, (addr, _))| (*peer, addr.clone()))
+            .collect();
+        for (peer, addr) in due {
+            if self.is_banned(&peer) {
+                continue;
+            }
+            if let Some(entry) = self.lan.get_mut(&peer) {
+                entry.1 = now + LAN_REDIAL;
+            }
+            let _ = self
+                .swarm
+                .dial(DialOpts::peer_id(peer).addresses(vec![addr]).build());
+        }
         for index in 0..self.targets.len() {
             if self.next_dial[index].is_none_or(|at| at > now) {
                 continue;
@@ -490,6 +516,8 @@ impl Net {
                         continue;
                     }
                     tracing::info!("found {peer} at {addr} by mDNS");
+                    self.lan
+                        .insert(peer, (addr.clone(), Instant::now() + LAN_REDIAL));
                     let _ = self
                         .swarm
                         .dial(DialOpts::peer_id(peer).addresses(vec![addr]).build());
