@@ -30,7 +30,7 @@ bin=$(realpath "$bin")
 trials=${CRASH_TRIALS:-100}
 schedules=$root/../shared/data/schedules
 checker=$root/tests/crash_check.py
-work=$(mktemp -d /tmp/crash-XXXXXX)
+work=$(mktemp -d -t crash-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 mid_run=0 total=0 integrity=0 lost=0 half=0 forks=0 leftovers=0 disagree=0 failed_runs=0
