@@ -1125,3 +1125,213 @@ fn a_request_naming_too_many_logs_is_refused() {
         "{line}"
     );
 }
+
+// ---- the festival boundary, ports, keys ---------------------------------
+
+/// A directory `name` in `tmp` with a key and a festival of its own,
+/// "Garden Jam"; returns the directory and the festival's id.
+fn own_festival(tmp: &Path, name: &str) -> (PathBuf, DocumentId) {
+    let dir = tmp.join(name);
+    let init = pandafest().arg("init").arg(&dir).output().unwrap();
+    assert!(init.status.success(), "{}", text(&init));
+    let created = pandafest()
+        .arg("--dir")
+        .arg(&dir)
+        .args([
+            "festival",
+            "create",
+            "--name",
+            "Garden Jam",
+            "--start",
+            "2027-07-10 10:00",
+            "--end",
+            "2027-07-11 18:00",
+            "--time-zone",
+            "Europe/Berlin",
+        ])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", text(&created));
+    let id = sample_festival(&dir);
+    (dir, id)
+}
+
+#[test]
+fn a_second_node_on_a_taken_port_says_so_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let node_a = Node::start(&a, &[]);
+    let listen = node_a.addr.split("/p2p/").next().unwrap().to_string();
+    let second = pandafest()
+        .arg("--dir")
+        .arg(tmp.path().join("b"))
+        .args(["node", "--no-mdns", "--listen", &listen])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1), "{}", text(&second));
+    assert!(
+        text(&second).contains(&format!(
+            "cannot listen on {listen}: the port is in use: is another node running? Choose another with --listen"
+        )),
+        "{}",
+        text(&second)
+    );
+    node_a.stop();
+}
+
+/// Syncs `dir` with `addr`, which declines: the sync ends at once (not
+/// after its time-out) with exit 1, saying `expected`.
+fn sync_is_declined(dir: &Path, addr: &str, expected: &str) {
+    let started = Instant::now();
+    let out = sync(dir, &["--peer", addr, "--timeout", "30s"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "sync waited for its time-out"
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(expected), "{}", text(&out));
+}
+
+#[test]
+fn a_peer_with_another_festival_declines_it_and_neither_side_takes_the_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    sample_festival(&a);
+    let (d, garden) = own_festival(tmp.path(), "d");
+    let (a_before, d_before) = (entry_count(&a), entry_count(&d));
+    let node_a = Node::start(&a, &[]);
+    sync_is_declined(
+        &d,
+        &node_a.addr,
+        &format!("failed: declined: this node does not hold festival {garden}"),
+    );
+    // Not a fault: A's log names no misbehaviour.
+    let lines = node_a.stop();
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("fault") || l.contains("WARN")),
+        "{}",
+        lines.join("\n")
+    );
+    assert_eq!(
+        entry_count(&a),
+        a_before,
+        "A took in a festival it does not hold"
+    );
+    assert_eq!(
+        entry_count(&d),
+        d_before,
+        "D took in a festival it does not hold"
+    );
+}
+
+#[test]
+fn a_node_limited_to_one_festival_declines_others_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let sample = sample_festival(&a);
+    let (d, garden) = own_festival(tmp.path(), "d");
+    // A holds both, but its node syncs only the sample festival.
+    let imported = pandafest()
+        .arg("--dir")
+        .arg(&a)
+        .arg("import")
+        .arg(d.join("logs"))
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", text(&imported));
+    let node_a = Node::start(&a, &["--festival", &sample.to_string()]);
+    sync_is_declined(
+        &d,
+        &node_a.addr,
+        &format!(
+            "peer {} does not sync festival {garden}: this node syncs only festival {sample}",
+            peer_id(&node_a.addr)
+        ),
+    );
+    // A fresh directory joining from it is offered only that festival.
+    let fresh = tmp.path().join("fresh");
+    let joined = sync(&fresh, &["--peer", &node_a.addr]);
+    assert!(joined.status.success(), "{}", text(&joined));
+    assert_eq!(sample_festival(&fresh), sample);
+    node_a.stop();
+}
+
+#[test]
+fn sync_names_a_festival_the_peer_does_not_hold_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let node_a = Node::start(&a, &[]);
+    let missing = Hash([9; 32]);
+    let fresh = tmp.path().join("fresh");
+    let out = sync(
+        &fresh,
+        &["--peer", &node_a.addr, "--festival", &missing.to_string()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "failed: declined: this node does not hold festival {missing}"
+        )),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(entry_count(&fresh), 0);
+    node_a.stop();
+}
+
+#[test]
+fn a_join_that_was_cut_short_goes_on_with_the_festivals_still_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let sample = sample_festival(&a);
+    let expected = entry_count(&a);
+    // D holds a festival of its own, and an earlier join from A had
+    // listed the sample festival when it was cut short.
+    let (d, _) = own_festival(tmp.path(), "d");
+    let own = entry_count(&d);
+    let joining = d.join(".pandafest").join("joining");
+    std::fs::write(&joining, format!("{sample}\n")).unwrap();
+    let node_a = Node::start(&a, &[]);
+    let out = sync(&d, &["--peer", &node_a.addr]);
+    // A declines D's own festival, but the sample came: no failure.
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(entry_count(&d), own + expected);
+    assert!(
+        !joining.exists(),
+        "the join is complete: .pandafest/joining is gone"
+    );
+    // A fresh join writes the list and removes it once all arrived.
+    let fresh = tmp.path().join("fresh");
+    let joined = sync(&fresh, &["--peer", &node_a.addr]);
+    assert!(joined.status.success(), "{}", text(&joined));
+    assert!(!fresh.join(".pandafest").join("joining").exists());
+    node_a.stop();
+}
+
+#[test]
+fn a_copied_directory_with_the_same_node_key_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let node_a = Node::start(&a, &[]);
+    // The copy has A's node key (copy_dir leaves .pandafest/ out).
+    let copy = tmp.path().join("copy");
+    common::copy_dir(&a, &copy);
+    std::fs::create_dir_all(copy.join(".pandafest")).unwrap();
+    std::fs::copy(
+        a.join(".pandafest").join("node_key"),
+        copy.join(".pandafest").join("node_key"),
+    )
+    .unwrap();
+    let out = sync(&copy, &["--peer", &node_a.addr, "--timeout", "5s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "failed: cannot connect: the peer has this node's own network key: was the directory copied with .pandafest/node_key?"
+        ),
+        "{}",
+        text(&out)
+    );
+    node_a.stop();
+}

@@ -7,6 +7,7 @@
 //! (`worker`). They talk through channels.
 
 mod accept;
+mod join;
 pub mod net;
 mod node_key;
 mod peers;
@@ -74,6 +75,14 @@ pub enum ReplicateError {
     /// The network could not start.
     #[error(transparent)]
     Net(#[from] net::NetError),
+    /// `.pandafest/joining` could not be read or written.
+    #[error("{path}: {reason}")]
+    Joining {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl From<crate::author::AuthorError> for ReplicateError {
@@ -112,6 +121,12 @@ pub fn run(
     options: Options,
     show: &mut dyn FnMut(&str),
 ) -> Result<Vec<PeerSummary>, ReplicateError> {
+    // Before anything else: a second node on this port would share it
+    // with the first (libp2p listens with SO_REUSEPORT) and get half of
+    // its connections.
+    for addr in &options.listen {
+        net::check_port_free(addr)?;
+    }
     let mut dir = FestivalDir::open(&options.root)?;
     // What logs/ holds that the store lacks comes in first, as for an
     // authoring command.

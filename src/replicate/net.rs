@@ -173,6 +173,63 @@ pub enum NetError {
     },
 }
 
+/// Checks that the TCP port of a listen address is free, by binding it
+/// once without `SO_REUSEPORT`. libp2p listens with `SO_REUSEPORT`, so a
+/// second node on a taken port would start, share the port with the first
+/// and get some of its connections. Port 0 (any free port) and addresses
+/// that are not TCP over IP pass.
+///
+/// Errors: [`NetError::Listen`] naming the address and why (`the port is
+/// in use: is another node running?`).
+pub fn check_port_free(addr: &Multiaddr) -> Result<(), NetError> {
+    use libp2p::multiaddr::Protocol;
+    let mut ip = None;
+    let mut port = None;
+    for part in addr.iter() {
+        match part {
+            Protocol::Ip4(a) => ip = Some(std::net::IpAddr::V4(a)),
+            Protocol::Ip6(a) => ip = Some(std::net::IpAddr::V6(a)),
+            Protocol::Tcp(p) => port = Some(p),
+            _ => {}
+        }
+    }
+    let (Some(ip), Some(port)) = (ip, port) else {
+        return Ok(());
+    };
+    if port == 0 {
+        return Ok(());
+    }
+    match std::net::TcpListener::bind((ip, port)) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(NetError::Listen {
+            addr: addr.clone(),
+            reason: match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "the port is in use: is another node running? Choose another with --listen"
+                        .into()
+                }
+                _ => e.to_string(),
+            },
+        }),
+    }
+}
+
+/// What a peer with this node's own id means.
+const COPIED_KEY: &str = "the peer has this node's own network key: was the directory copied \
+                          with .pandafest/node_key? Delete that file in one of the copies and \
+                          start it again to make a new key";
+
+/// Why a dial failed, for people: a peer with this node's own id is a
+/// directory copied with its network key.
+fn dial_error(error: &libp2p::swarm::DialError, me: &PeerId) -> String {
+    use libp2p::swarm::DialError;
+    match error {
+        DialError::LocalPeerId { .. } => COPIED_KEY.into(),
+        DialError::WrongPeerId { obtained, .. } if obtained == me => COPIED_KEY.into(),
+        other => other.to_string(),
+    }
+}
+
 /// Runs the network until told to stop. Blocks: call it on its own
 /// thread.
 ///
@@ -395,7 +452,10 @@ impl Net {
                 Ok(()) => {
                     self.dialing.insert(id, index);
                 }
-                Err(e) => self.dial_failed(index, e.to_string()),
+                Err(e) => {
+                    let me = *self.swarm.local_peer_id();
+                    self.dial_failed(index, dial_error(&e, &me));
+                }
             }
         }
     }
@@ -469,6 +529,19 @@ impl Net {
                 ..
             } => {
                 let target = self.dialing.remove(&connection_id);
+                if peer_id == *self.swarm.local_peer_id() {
+                    // A copy of this directory, with its node key, at the
+                    // other end: neither can tell the other apart.
+                    let _ = self.swarm.close_connection(connection_id);
+                    match target {
+                        Some(index) => self.dial_failed(index, COPIED_KEY.into()),
+                        None => tracing::warn!(
+                            "a peer at {} has this node's own id: {COPIED_KEY}",
+                            endpoint.get_remote_address()
+                        ),
+                    }
+                    return;
+                }
                 if let Some(target) = target {
                     self.target_of.insert(peer_id, target);
                 }
@@ -506,7 +579,8 @@ impl Net {
                 ..
             } => {
                 if let Some(index) = self.dialing.remove(&connection_id) {
-                    self.dial_failed(index, error.to_string());
+                    let me = *self.swarm.local_peer_id();
+                    self.dial_failed(index, dial_error(&error, &me));
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {

@@ -57,6 +57,13 @@ pub enum Response {
         /// Why, for the asker's log.
         reason: String,
     },
+    /// The answerer does not sync the festival asked about: it holds it
+    /// not, or it is a node limited to another (`--festival`). Nothing is
+    /// exchanged; this is no fault of either side.
+    Declined {
+        /// Why, for people (at most 200 bytes are shown).
+        reason: String,
+    },
 }
 
 /// A festival a peer holds.

@@ -12,6 +12,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::accept::accept_page;
+use super::join;
 use super::net::{BAN, FromNet, ToNet};
 use super::peers::PeerRecord;
 use super::protocol::{MAX_LOGS, Request, Response};
@@ -85,6 +86,9 @@ struct PeerState {
     faults: u32,
     /// Whether a `sync` is done with it.
     done: bool,
+    /// Festivals it declined to sync, with its reason (until it
+    /// reconnects).
+    declined: HashMap<DocumentId, String>,
 }
 
 pub(super) struct Worker<'a> {
@@ -105,6 +109,9 @@ pub(super) struct Worker<'a> {
     refreshed: Instant,
     /// When this side last answered a request.
     last_served: Option<Instant>,
+    /// The festivals a first sync found and that have not all arrived
+    /// (`.pandafest/joining`).
+    joining: Vec<DocumentId>,
 }
 
 impl<'a> Worker<'a> {
@@ -118,6 +125,10 @@ impl<'a> Worker<'a> {
         show: &'a mut dyn FnMut(&str),
     ) -> Result<Worker<'a>, ReplicateError> {
         let data_version = dir.store.read().data_version()?;
+        let joining = match festival {
+            Some(_) => Vec::new(),
+            None => join::load(&dir.root)?,
+        };
         Ok(Worker {
             dir,
             key_path,
@@ -135,6 +146,7 @@ impl<'a> Worker<'a> {
             started: Instant::now(),
             refreshed: Instant::now(),
             last_served: None,
+            joining,
         })
     }
 
@@ -184,6 +196,7 @@ impl<'a> Worker<'a> {
         let _ = self.to_net.send(ToNet::Stop);
         self.settle()?;
         self.dir.store.checkpoint()?;
+        self.fail_declined()?;
         let mut out: Vec<PeerSummary> = Vec::new();
         let mut by_target: Vec<Option<PeerSummary>> = vec![None; self.targets.len()];
         for (_, state) in self.peers {
@@ -210,15 +223,54 @@ impl<'a> Worker<'a> {
     }
 
     /// The festivals this side syncs: `--festival`, else every root
-    /// festival the store holds.
+    /// festival the store holds and those it is joining.
     fn festivals(&self) -> Result<Vec<DocumentId>, ReplicateError> {
         if let Some(f) = self.festival {
             return Ok(vec![f]);
         }
-        Ok(root_festivals(&self.dir.store.read())?
+        let mut list: Vec<DocumentId> = root_festivals(&self.dir.store.read())?
             .into_iter()
             .map(|f| Hash(f.id))
-            .collect())
+            .collect();
+        for f in &self.joining {
+            if !list.contains(f) {
+                list.push(*f);
+            }
+        }
+        Ok(list)
+    }
+
+    /// Whether this side syncs festival `f` with a peer that asks about
+    /// it: `--festival` only, else the festivals it holds or joins; a
+    /// directory with none takes any (it is joining).
+    fn syncs(&self, f: DocumentId) -> Result<bool, ReplicateError> {
+        if let Some(mine) = self.festival {
+            return Ok(mine == f);
+        }
+        let list = self.festivals()?;
+        Ok(list.is_empty() || list.contains(&f))
+    }
+
+    /// In a `sync`, a peer that declined the `--festival` asked for, or
+    /// every festival this side holds, failed: nothing could be
+    /// exchanged. One that declined only some of them did not.
+    fn fail_declined(&mut self) -> Result<(), ReplicateError> {
+        if !matches!(self.mode, Mode::Sync { .. }) {
+            return Ok(());
+        }
+        let festivals = self.festivals()?;
+        for state in self.peers.values_mut() {
+            if state.summary.failed.is_some() || state.declined.is_empty() {
+                continue;
+            }
+            let all = festivals.iter().all(|f| state.declined.contains_key(f));
+            if self.festival.is_some() || all {
+                let reasons: BTreeSet<&str> = state.declined.values().map(String::as_str).collect();
+                let reasons: Vec<&str> = reasons.into_iter().collect();
+                state.summary.failed = Some(format!("declined: {}", reasons.join("; ")));
+            }
+        }
+        Ok(())
     }
 
     fn send(&self, message: ToNet) {
@@ -261,6 +313,7 @@ impl<'a> Worker<'a> {
                     state.again.clear();
                     state.asked = state.festivals_answered;
                     state.unsent = 0;
+                    state.declined.clear();
                     if matches!(self.mode, Mode::Sync { .. }) && state.summary.failed.is_none() {
                         state.summary.failed = Some("the connection closed".into());
                     }
@@ -331,6 +384,9 @@ impl<'a> Worker<'a> {
         if !state.connected {
             return Ok(());
         }
+        if state.declined.contains_key(&f) {
+            return Ok(());
+        }
         if state.pulling.contains(&f) {
             state.again.insert(f);
             return Ok(());
@@ -360,7 +416,22 @@ impl<'a> Worker<'a> {
         state.summary.served += 1;
         state.unsent += 1;
         let response = match request {
-            Request::Festivals => Response::Festivals(root_festivals(&self.dir.store.read())?),
+            Request::Festivals => {
+                let mut list = root_festivals(&self.dir.store.read())?;
+                if let Some(mine) = self.festival {
+                    list.retain(|f| Hash(f.id) == mine);
+                }
+                Response::Festivals(list)
+            }
+            Request::Sync { festival, .. } if !self.syncs(Hash(festival))? => {
+                let f = Hash(festival);
+                let reason = match self.festival {
+                    Some(mine) => format!("this node syncs only festival {mine}"),
+                    None => format!("this node does not hold festival {f}"),
+                };
+                tracing::info!("peer {peer} asked about festival {f}: declined ({reason})");
+                Response::Declined { reason }
+            }
             Request::Sync { heights, .. } if heights.len() > MAX_LOGS => {
                 let reason = format!("{} heights are over the limit of {MAX_LOGS}", heights.len());
                 self.fault(peer, &format!("sent a request whose {reason}"));
@@ -400,8 +471,7 @@ impl<'a> Worker<'a> {
                     PeerRecord::exchanged(&mut self.dir.store, &peer, 0, sent)?;
                 }
                 PeerRecord::heights(&mut self.dir.store, &peer, &recorded, !page.more)?;
-                let wanted = self.festival.is_none_or(|mine| mine == f);
-                if lacking && wanted {
+                if lacking && self.syncs(f)? {
                     self.pull(peer, f)?;
                 }
                 Response::Page(page)
@@ -426,6 +496,14 @@ impl<'a> Worker<'a> {
                 }
                 self.fault(peer, &format!("refused to answer: {reason}"));
             }
+            (Some(f), Response::Declined { reason }) => {
+                let reason: String = reason.chars().take(200).collect();
+                (self.show)(&format!("peer {peer} does not sync festival {f}: {reason}"));
+                let state = self.peers.entry(peer).or_default();
+                state.pulling.remove(&f);
+                state.again.remove(&f);
+                state.declined.insert(f, reason);
+            }
             (_, Response::Festivals(list)) if list.len() > MAX_LOGS => {
                 self.fault(
                     peer,
@@ -444,13 +522,24 @@ impl<'a> Worker<'a> {
                     .filter(|f| self.festival.is_none_or(|mine| mine == *f))
                     .collect();
                 if wanted.is_empty() {
-                    (self.show)(&format!(
-                        "peer {peer} holds no festival{}",
-                        match self.festival {
-                            Some(f) => format!(" {f}"),
-                            None => String::new(),
+                    let what = match self.festival {
+                        Some(f) => format!("holds no festival {f}"),
+                        None => "holds no festival".to_string(),
+                    };
+                    (self.show)(&format!("peer {peer} {what}"));
+                    if matches!(self.mode, Mode::Sync { .. }) {
+                        state.summary.failed.get_or_insert(what);
+                    }
+                }
+                if self.festival.is_none() {
+                    // Remembered until each has arrived, so that an
+                    // interrupted join goes on with the rest next time.
+                    for f in &wanted {
+                        if !self.joining.contains(f) {
+                            self.joining.push(*f);
                         }
-                    ));
+                    }
+                    join::save(&self.dir.root, &self.joining)?;
                 }
                 for f in wanted {
                     self.pull(peer, f)?;
@@ -483,6 +572,14 @@ impl<'a> Worker<'a> {
                     self.dirty.extend(accepted.changed.iter().copied());
                     self.last_change = Some(Instant::now());
                     PeerRecord::exchanged(&mut self.dir.store, &peer, accepted.received, 0)?;
+                }
+                if page.heights.is_empty()
+                    && mine.is_empty()
+                    && matches!(self.mode, Mode::Sync { .. })
+                {
+                    state.summary.failed.get_or_insert_with(|| {
+                        format!("holds no festival {f}, and neither does this directory")
+                    });
                 }
                 let mut faults = accepted.faults;
                 let items = page.entries.len() + page.proofs.len();
@@ -522,6 +619,7 @@ impl<'a> Worker<'a> {
             (_, other) => {
                 let what = match other {
                     Response::Festivals(_) => "a festival list",
+                    Response::Declined { .. } => "a decline",
                     _ => "a page",
                 };
                 self.fault(peer, &format!("answered with {what} to another request"));
@@ -656,6 +754,11 @@ impl<'a> Worker<'a> {
         if let Some(id) = named {
             self.dir.name_festival_if_unset(id)?;
         }
+        let joining = self.joining.len();
+        self.joining.retain(|f| !roots.contains(f));
+        if self.joining.len() != joining {
+            join::save(&self.dir.root, &self.joining)?;
+        }
         match crate::author::Session::open(&self.dir.root, Some(&self.key_path)) {
             Ok(mut session) => {
                 for decided in session.decide()? {
@@ -697,8 +800,9 @@ impl<'a> Worker<'a> {
                     && state.pulling.is_empty()
                     && (state.festivals_answered || !mine.is_empty())
                     && mine.iter().all(|(f, heights)| {
-                        state.pulled.contains(f)
-                            && state.theirs.get(f).is_some_and(|t| covers(t, heights))
+                        state.declined.contains_key(f)
+                            || (state.pulled.contains(f)
+                                && state.theirs.get(f).is_some_and(|t| covers(t, heights)))
                     })
                     && (!state.asked || state.festivals_answered));
             state.done = done;
