@@ -77,6 +77,12 @@ pub enum Command {
         /// Where to write the site (default DIR/public).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Run a replicating node in this process too (as `pandafest
+        /// node`, with its options): what peers send is built at once.
+        #[arg(long)]
+        replicate: bool,
+        #[command(flatten)]
+        node: NodeArgs,
     },
     /// Import the logs of a published site or bundle (directory or http(s)
     /// URL) into a festival directory; fetches only what is missing, then
@@ -183,19 +189,8 @@ pub enum Command {
     /// Run a replicating node until Ctrl-C or SIGTERM: listen, find peers
     /// on the local network by mDNS, dial --peer, and keep syncing.
     Node {
-        /// An address to listen on (repeatable; default
-        /// /ip4/0.0.0.0/tcp/4111).
-        #[arg(long, value_name = "MULTIADDR")]
-        listen: Vec<String>,
-        /// A peer to dial and keep dialling (repeatable).
-        #[arg(long = "peer", value_name = "MULTIADDR")]
-        peers: Vec<String>,
-        /// Do not look for peers by mDNS.
-        #[arg(long)]
-        no_mdns: bool,
-        /// Only this festival (its document id).
-        #[arg(long, value_name = "ID")]
-        festival: Option<String>,
+        #[command(flatten)]
+        node: NodeArgs,
     },
     /// List the peers the node met: when each was last seen and synced,
     /// the entries exchanged, and how many of this key's entries it holds.
@@ -468,4 +463,22 @@ fn parse_kind(text: &str) -> Result<ResourceKind, String> {
 
 fn parse_policy(text: &str) -> Result<Policy, String> {
     pandafest::author::parse_policy(text).map_err(|e| e.to_string())
+}
+
+/// The options of `pandafest node`, and of `serve --replicate`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct NodeArgs {
+    /// An address to listen on (repeatable; default
+    /// /ip4/0.0.0.0/tcp/4111).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen: Vec<String>,
+    /// A peer to dial and keep dialling (repeatable).
+    #[arg(long = "peer", value_name = "MULTIADDR")]
+    pub peers: Vec<String>,
+    /// Do not look for peers by mDNS.
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// Only this festival (its document id).
+    #[arg(long, value_name = "ID")]
+    pub festival: Option<String>,
 }

@@ -102,8 +102,14 @@ struct Serve {
 
 impl Serve {
     fn start(dir: &Path) -> Serve {
+        Serve::start_with(dir, &[])
+    }
+
+    /// `pandafest serve . --port 0 EXTRA` in `dir`.
+    fn start_with(dir: &Path, extra: &[&str]) -> Serve {
         let mut child = Command::new(BIN)
             .args(["serve", ".", "--port", "0"])
+            .args(extra)
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -296,6 +302,98 @@ fn serve_rebuilds_when_an_event_changes_beside_it() {
         assert!(n > 0);
         seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
     }
+}
+
+#[test]
+fn serve_replicate_builds_what_a_peer_sends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ada, _room, event) = festival(tmp.path());
+    pandafest(tmp.path(), &["--dir", "bea", "import", "../ada"]);
+    let mut node = Command::new(BIN)
+        .args(["node", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .current_dir(&ada)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(node.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("the node prints its address").unwrap();
+        if let Some(addr) = line.strip_prefix("listening on ") {
+            break addr.to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let mut serve = Serve::start_with(
+        &tmp.path().join("bea"),
+        &[
+            "--replicate",
+            "--no-mdns",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--peer",
+            &addr,
+        ],
+    );
+    let page = format!("/events/{event}/");
+    wait_for_text(&serve.addr, &page, "Seed swap");
+    // Written in Ada's directory beside her node; it reaches Bea's node
+    // inside serve, and serve builds it.
+    pandafest(&ada, &["event", "update", &event, "--title", "Seed party"]);
+    let took = wait_for_text(&serve.addr, &page, "Seed party");
+    eprintln!("a peer's change was served {took:?} after the command ended");
+    // SIGTERM stops the node inside serve, and serve with it.
+    let status = Command::new("kill")
+        .args(["-TERM", &serve.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = serve.child.wait().unwrap();
+    assert!(
+        exit.success(),
+        "serve --replicate exits cleanly on SIGTERM: {exit}"
+    );
+    let _ = node.kill();
+    let _ = node.wait();
+    // Without --replicate, node options are an error.
+    let out = Command::new(BIN)
+        .args(["serve", ".", "--port", "0", "--peer", &addr])
+        .current_dir(&ada)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--listen, --peer, --no-mdns and --festival go with --replicate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn serve_watches_the_theme_that_pandafest_toml_names_now() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _room, _event) = festival(tmp.path());
+    let serve = Serve::start(&dir);
+    let dark = dir.join("themes/dark");
+    std::fs::create_dir_all(&dark).unwrap();
+    std::fs::write(dark.join("style.css"), "body { color: #eee; }\n").unwrap();
+    let config = std::fs::read_to_string(dir.join("pandafest.toml")).unwrap();
+    let config: String = config
+        .lines()
+        .filter(|l| !l.starts_with("theme"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(
+        dir.join("pandafest.toml"),
+        format!("theme = \"dark\"\n{config}"),
+    )
+    .unwrap();
+    wait_for_text(&serve.addr, "/style.css", "#eee");
+    // An edit of the new theme is seen too.
+    std::fs::write(dark.join("style.css"), "body { color: #fff; }\n").unwrap();
+    wait_for_text(&serve.addr, "/style.css", "#fff");
 }
 
 #[test]

@@ -50,7 +50,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             port,
             bind,
             output,
-        } => serve::run(&dir, port, bind, output),
+            replicate,
+            node,
+        } => serve::run(
+            &dir,
+            serve::Args {
+                port,
+                bind,
+                output,
+                replicate,
+                node,
+            },
+            key,
+        ),
         Command::Import { source, into } => {
             let code = archive::import(&source, &into)?;
             author::run_policies(&into, key)?;
@@ -83,12 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             festival,
             timeout,
         } => replicate::sync(&peers, festival.as_deref(), &timeout, key),
-        Command::Node {
-            listen,
-            peers,
-            no_mdns,
-            festival,
-        } => replicate::node(&listen, &peers, !no_mdns, festival.as_deref(), key),
+        Command::Node { node } => replicate::node(&node, key),
         Command::Peers => replicate::peers(key),
     }
 }

@@ -11,6 +11,8 @@ use pandafest::entry::{DocumentId, KeyPair, key_path};
 use pandafest::replicate::{Mode, Options, PeerSummary, default_listen, run};
 use pandafest::store::{Store, store_path};
 
+use crate::cli::NodeArgs;
+
 fn addrs(list: &[String], what: &str) -> anyhow::Result<Vec<Multiaddr>> {
     list.iter()
         .map(|text| {
@@ -97,26 +99,29 @@ pub fn sync(
     })
 }
 
-pub fn node(
-    listen: &[String],
-    peers: &[String],
-    mdns: bool,
-    festival_id: Option<&str>,
+/// What `pandafest node` (and `serve --replicate`) runs in `root`.
+pub fn node_options(
+    root: &Path,
+    node: &NodeArgs,
     key_file: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
-    let mut listen = addrs(listen, "--listen")?;
+) -> anyhow::Result<Options> {
+    let mut listen = addrs(&node.listen, "--listen")?;
     if listen.is_empty() {
         listen.push(default_listen());
     }
-    let options = Options {
-        root: PathBuf::from("."),
-        key_path: key(key_file),
+    Ok(Options {
+        root: root.to_path_buf(),
+        key_path: key_file.map_or_else(|| key_path(root), Path::to_path_buf),
         listen,
-        peers: addrs(peers, "--peer")?,
-        mdns,
-        festival: festival(festival_id)?,
+        peers: addrs(&node.peers, "--peer")?,
+        mdns: !node.no_mdns,
+        festival: festival(node.festival.as_deref())?,
         mode: Mode::Node,
-    };
+    })
+}
+
+pub fn node(node: &NodeArgs, key_file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let options = node_options(Path::new("."), node, key_file)?;
     let summaries = run(options, &mut |line| eprintln!("{line}"))?;
     for summary in &summaries {
         print(summary);

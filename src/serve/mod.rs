@@ -41,7 +41,6 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(10);
 pub const MAX_LISTED: usize = 2000;
 
 /// Where and how to serve.
-#[derive(Clone, Debug)]
 pub struct ServeOptions {
     /// The address to listen on.
     pub bind: IpAddr,
@@ -49,6 +48,13 @@ pub struct ServeOptions {
     pub port: u16,
     /// The site directory (default `DIR/public`).
     pub output: Option<PathBuf>,
+    /// `--replicate`: a node ([`crate::replicate::run`], in
+    /// [`crate::replicate::Mode::Node`]) in this process, on a thread of
+    /// its own with its own connection to the store. What it takes in
+    /// from peers is announced by the store like any other writer's
+    /// entries, and the site is rebuilt. When it stops (Ctrl-C, SIGTERM),
+    /// serve stops too.
+    pub replicate: Option<crate::replicate::Options>,
 }
 
 /// Builds and serves the festival directory `root` until the process
@@ -57,7 +63,11 @@ pub struct ServeOptions {
 /// Errors: the directory cannot be opened, the address cannot be bound,
 /// or the watcher cannot start. A failing build is no error: it is
 /// printed and shown in the pages, and serve goes on.
-pub fn serve(root: &Path, options: &ServeOptions, ready: impl FnOnce(&str)) -> anyhow::Result<()> {
+pub fn serve(
+    root: &Path,
+    mut options: ServeOptions,
+    ready: impl FnOnce(&str),
+) -> anyhow::Result<()> {
     let mut dir = FestivalDir::open(root)?;
     let out = options
         .output
@@ -108,11 +118,26 @@ pub fn serve(root: &Path, options: &ServeOptions, ready: impl FnOnce(&str)) -> a
                 }
             })?;
     }
-    let theme = theme_dir(&dir.root, dir.config.theme()).ok().flatten();
+    let mut theme = theme_dir(&dir.root, dir.config.theme()).ok().flatten();
     let mut watch = Watch::start(&dir.root, theme.as_deref(), &out)?;
+    let node =
+        match options.replicate.take() {
+            Some(node) => Some(std::thread::Builder::new().name("node".into()).spawn(
+                move || crate::replicate::run(node, &mut |line| eprintln!("{line}")).map(|_| ()),
+            )?),
+            None => None,
+        };
     ready(&format!("http://{bound}/"));
     let _private = private;
     loop {
+        if node.as_ref().is_some_and(|n| n.is_finished()) {
+            // Stopped by Ctrl-C or SIGTERM (its handler took them), or
+            // failed: the store is consistent and logs/ rewritten.
+            return match node.expect("checked").join() {
+                Ok(outcome) => outcome.context("the replicating node stopped"),
+                Err(_) => Err(anyhow::anyhow!("the replicating node's thread panicked")),
+            };
+        }
         let mut changes = watch.next(STORE_POLL);
         // The store announces entries that another connection committed
         // (an authoring command, a policy, another process); the builder's
@@ -134,6 +159,12 @@ pub fn serve(root: &Path, options: &ServeOptions, ready: impl FnOnce(&str)) -> a
                 Ok(reopened) => {
                     dir = reopened;
                     seen = dir.store.data_version()?;
+                    // Another theme named: watch that one instead.
+                    let named = theme_dir(&dir.root, dir.config.theme()).ok().flatten();
+                    if named != theme {
+                        theme = named;
+                        watch = Watch::start(&dir.root, theme.as_deref(), &out)?;
+                    }
                 }
                 Err(e) => {
                     report_failure(&live, &anyhow::Error::from(e));
