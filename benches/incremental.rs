@@ -36,6 +36,11 @@ use pandafest::pipeline::{SiteState, build_site, site_hashes};
 const EVENTS: usize = 10_070;
 
 fn main() -> anyhow::Result<()> {
+    // RUST_LOG=pandafest=debug shows the stages of each rebuild.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let changes: usize = std::env::var("CHANGES")
         .ok()
         .map(|n| n.parse())

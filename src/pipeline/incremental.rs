@@ -177,6 +177,7 @@ impl SiteState {
             dir.ingest_logs(ProgressBar::hidden())?;
         }
         let model = self.materialize(dir)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "rebuild: materialized");
         let festival = choose_festival(&model, dir.config.festival).map_err(render_failed(&self.out))?;
         let touched = match festival == self.settings.festival {
             true => touched(&self.model, &model, &self.settings),
@@ -266,6 +267,7 @@ impl SiteState {
             &touched.events,
         )
         .map_err(&failed)?;
+        let started = Instant::now();
         let mut known = prepared.page_paths();
         // A day more or less changes every day page's tabs.
         let days = |paths: &mut dyn Iterator<Item = &String>| -> BTreeSet<String> {
@@ -280,6 +282,7 @@ impl SiteState {
         let pages = render_selected(&prepared, &self.templates, &mut output, &touched.pages)
             .map_err(&failed)?;
         self.pages = prepared.into_cache();
+        tracing::debug!(elapsed = ?started.elapsed(), pages, "rebuild: pages");
         let files = &self.files;
         let wanted = |path: &str| -> bool {
             if !files.contains_key(path) {
@@ -315,10 +318,13 @@ impl SiteState {
             )
             .map_err(failed_output)?,
         );
+        tracing::debug!(elapsed = ?started.elapsed(), "rebuild: feeds");
         crate::screen::write_screen(model, &self.settings, &mut output).map_err(failed_output)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "rebuild: screen");
         known.extend(SCREEN_FILES.map(String::from));
         known.insert("style.css".to_owned());
         known.extend(self.write_logs(dir, &mut output)?);
+        tracing::debug!(elapsed = ?started.elapsed(), "rebuild: logs");
         let written = output.commit().map_err(failed_output)?;
         // A file the site gains must have been rendered.
         if let Some(missed) = known
@@ -342,6 +348,7 @@ impl SiteState {
         }
         changed.extend(removed);
         changed.sort();
+        tracing::debug!(elapsed = ?started.elapsed(), "rebuild: written");
         Ok(Rebuilt {
             changed,
             pages,
