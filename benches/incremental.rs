@@ -90,10 +90,7 @@ fn main() -> anyhow::Result<()> {
         let started = Instant::now();
         let rebuilt = state.update(&mut dir)?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        anyhow::ensure!(
-            rebuilt.whole.is_none(),
-            "a title change was built whole"
-        );
+        anyhow::ensure!(rebuilt.whole.is_none(), "a title change was built whole");
         println!(
             "change {n}: {ms:.1} ms, {} pages rendered, {} files written",
             rebuilt.pages,

@@ -74,7 +74,9 @@ impl Festival {
             ..FestivalInput::default()
         })
         .unwrap();
-        let rooms = (0..3).map(|n| s.resource_add(&room_input(n)).unwrap()).collect();
+        let rooms = (0..3)
+            .map(|n| s.resource_add(&room_input(n)).unwrap())
+            .collect();
         drop(s);
         let mut festival = Festival {
             root: root.to_owned(),
@@ -155,12 +157,18 @@ impl Festival {
                     session(&self.root, &key)
                         .event_update(&id.to_string(), &input)
                         .unwrap();
-                    return if kind == 1 { "update time" } else { "update title" };
+                    return if kind == 1 {
+                        "update time"
+                    } else {
+                        "update title"
+                    };
                 }
                 3 => {
                     let (id, key) = self.events.remove(rng.below(self.events.len()));
                     self.requests.retain(|(e, _)| *e != id);
-                    session(&self.root, &key).event_cancel(&id.to_string()).unwrap();
+                    session(&self.root, &key)
+                        .event_cancel(&id.to_string())
+                        .unwrap();
                     return "cancel";
                 }
                 4 | 5 => {
@@ -277,8 +285,8 @@ fn fifty_random_edits_each_give_the_cold_build() {
     }
     let out = work.path().join("public");
     let mut dir = FestivalDir::open(&root).unwrap();
-    let (mut state, _) = SiteState::build(&mut dir, &out, |_| indicatif::ProgressBar::hidden())
-        .expect("cold build");
+    let (mut state, _) =
+        SiteState::build(&mut dir, &out, |_| indicatif::ProgressBar::hidden()).expect("cold build");
     let mut partial = 0;
     for step in 0..50 {
         let what = festival.edit(&mut rng, step);
@@ -290,7 +298,11 @@ fn fifty_random_edits_each_give_the_cold_build() {
         .unwrap_or_else(|e| panic!("step {step} ({what}): {e:#}"));
         eprintln!(
             "step {step}: {what}: {} ({} files written or removed)",
-            if rebuilt.whole.is_some() { "whole" } else { "partial" },
+            if rebuilt.whole.is_some() {
+                "whole"
+            } else {
+                "partial"
+            },
             rebuilt.changed.len()
         );
         if rebuilt.whole.is_none() {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::ical::{CALENDAR_END, CalendarFeed, description};
-use super::plan::Plan;
+use super::plan::{Plan, SlotCache};
 use super::schedule_json::write_schedule_json;
 use super::schedule_xml::write_schedule_xml;
 use super::select::{
@@ -51,7 +51,14 @@ pub fn write_feeds(
     output: &mut Output,
 ) -> Result<(), OutputError> {
     let mut cache = FeedCache::default();
-    write_feeds_cached(model, settings, output, &mut cache, &BTreeSet::new(), &|_| true)?;
+    write_feeds_cached(
+        model,
+        settings,
+        output,
+        &mut cache,
+        &BTreeSet::new(),
+        &|_| true,
+    )?;
     Ok(())
 }
 
@@ -61,6 +68,19 @@ pub fn write_feeds(
 pub struct FeedCache {
     vevents: HashMap<DocumentId, String>,
     rooms: BTreeMap<DocumentId, String>,
+    /// The schedules' slots, when kept ([`FeedCache::keeping_slots`]).
+    slots: Option<SlotCache>,
+}
+
+impl FeedCache {
+    /// An empty cache that also keeps the schedules' slots (which a single
+    /// build does not need).
+    pub fn keeping_slots() -> FeedCache {
+        FeedCache {
+            slots: Some(SlotCache::new()),
+            ..FeedCache::default()
+        }
+    }
 }
 
 /// [`write_feeds`] for a rebuild: writes only the files whose paths
@@ -119,12 +139,13 @@ pub fn write_feeds_cached(
             );
             None
         }
-        _ => Some(Plan::new(
+        _ => Some(Plan::new_cached(
             model,
             root,
             &live,
             settings.day_change,
             base.as_deref(),
+            cache.slots.as_mut().map(|slots| (slots, remake)),
         )),
     };
     let feed = CalendarFeed {
@@ -212,10 +233,7 @@ impl Calendars<'_> {
     /// `people/<key>.ics` on all threads, each VEVENT made once. Returns
     /// the VEVENTs in the order of [`Calendars::events`] and the paths of
     /// the calendars of several events.
-    fn write(
-        mut self,
-        output: &SharedOutput,
-    ) -> Result<(Vec<String>, Vec<String>), OutputError> {
+    fn write(mut self, output: &SharedOutput) -> Result<(Vec<String>, Vec<String>), OutputError> {
         let (vevents, files) = rayon::join(|| self.vevents(output), || self.files());
         let vevents = vevents?;
         // Done with the plan: freed here if the schedules are written.

@@ -20,8 +20,8 @@ use rayon::prelude::*;
 use super::build::{BuildError, BuildSummary, build_keeping};
 use crate::bundle::{BundleReader, LogFile, SiteRecord, write_changed_logs, write_manifest};
 use crate::entry::{DocumentId, PublicKey};
-use crate::festival_dir::FestivalDir;
 use crate::feeds::{FeedCache, event_places, write_feeds_cached};
+use crate::festival_dir::FestivalDir;
 use crate::ingest::DecodedOperations;
 use crate::materialize::{Model, RequestState, Resource, read_operations};
 use crate::operation::decode_stored_operation;
@@ -130,7 +130,7 @@ impl SiteState {
         )
         .map_err(&failed)?
         .into_cache();
-        let mut feeds = FeedCache::default();
+        let mut feeds = FeedCache::keeping_slots();
         write_feeds_cached(
             &kept.model,
             &kept.settings,
@@ -178,7 +178,8 @@ impl SiteState {
         }
         let model = self.materialize(dir)?;
         tracing::debug!(elapsed = ?started.elapsed(), "rebuild: materialized");
-        let festival = choose_festival(&model, dir.config.festival).map_err(render_failed(&self.out))?;
+        let festival =
+            choose_festival(&model, dir.config.festival).map_err(render_failed(&self.out))?;
         let touched = match festival == self.settings.festival {
             true => touched(&self.model, &model, &self.settings),
             false => None,
@@ -188,7 +189,9 @@ impl SiteState {
             return self.rebuild_whole(dir);
         };
         let rebuilt = self.write_touched(dir, &model, touched)?;
-        self.model = model;
+        // The old model is freed by the pool while the caller goes on.
+        let old = std::mem::replace(&mut self.model, model);
+        rayon::spawn(move || drop(old));
         self.unsure = false;
         tracing::debug!(elapsed = ?started.elapsed(), changed = rebuilt.changed.len(), "rebuilt");
         Ok(rebuilt)

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::pages::{Job, Pages};
-use super::site::{Site, day_path, event_path, festival_path, location_path, person_path};
 use super::site::resource_path;
+use super::site::{Site, day_path, event_path, festival_path, location_path, person_path};
 use super::templates::Templates;
 use super::view::{Cards, EventCard};
 use super::{Prepared, RenderError, rows};

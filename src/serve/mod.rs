@@ -206,7 +206,11 @@ fn rebuild(
             let changed = rebuilt.changed;
             eprintln!(
                 "{} {} pages in {} ms; {} files changed",
-                if rebuilt.whole.is_some() { "built" } else { "rebuilt" },
+                if rebuilt.whole.is_some() {
+                    "built"
+                } else {
+                    "rebuilt"
+                },
                 rebuilt.pages,
                 started.elapsed().as_millis(),
                 changed.len()
