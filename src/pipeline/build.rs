@@ -58,6 +58,12 @@ pub enum BuildError {
         /// Why.
         source: Box<RenderError>,
     },
+    /// An incremental rebuild found that the site gains a file it did not
+    /// render: what it compared missed a change. The next rebuild is whole.
+    #[error(
+        "the rebuild did not render {0}, a file the site now has; the next rebuild builds the site whole"
+    )]
+    Unrendered(String),
     /// The log bundle could not be written into the site.
     #[error("writing the log bundle into the site")]
     Bundle(#[from] BundleError),

@@ -334,9 +334,7 @@ impl SiteState {
             .iter()
             .find(|p| !self.files.contains_key(*p) && !written.contains_key(*p))
         {
-            return Err(failed(RenderError::Output(OutputError::BadPath(format!(
-                "{missed} (a new file the rebuild did not render)"
-            )))));
+            return Err(BuildError::Unrendered(missed.clone()));
         }
         let mut changed = self.write_changed(written)?;
         let removed: Vec<String> = self
