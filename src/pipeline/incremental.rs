@@ -232,20 +232,19 @@ impl SiteState {
         let refs = reader.operation_refs()?;
         let mut decoded = DecodedOperations::with_capacity(refs.len());
         for op in &refs {
-            if !self.operations.contains_key(&op.id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.operations.entry(op.id) {
                 let payload = reader
                     .payload_at(&op.author, op.log_id, op.seq_num)?
                     .unwrap_or_default();
                 // One that does not decode is noted by the model.
                 if let Ok(operation) = decode_stored_operation(&payload) {
-                    self.operations.insert(op.id, Box::new(operation));
+                    slot.insert(Box::new(operation));
                 }
             }
             if let Some(operation) = self.operations.get(&op.id) {
                 decoded.insert(op.id, operation.clone());
             }
         }
-        drop(reader);
         Ok(read_operations(&dir.store, decoded)?.build())
     }
 
