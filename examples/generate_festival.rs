@@ -8,7 +8,7 @@
 //! and the first speaker's as `DIR/.pandafest/speaker.key`, so that the
 //! authoring commands can publish into the festival (`benches/authoring.sh`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, Duration};
@@ -33,6 +33,20 @@ fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(dir);
     let (events, rooms, days): (usize, usize, i64) =
         (events.parse()?, rooms.parse()?, days.parse()?);
+    println!("{}", generate(&dir, events, rooms, days, keys)?);
+    Ok(())
+}
+
+/// Writes the festival of `events` events in `rooms` rooms over `days`
+/// days into `dir/logs/` (and its keys with `keys`); returns a line that
+/// says what it wrote. `benches/incremental.rs` calls it too.
+pub fn generate(
+    dir: &Path,
+    events: usize,
+    rooms: usize,
+    days: i64,
+    keys: bool,
+) -> anyhow::Result<String> {
     let mut store = Store::in_memory()?;
     let organiser = KeyPair::from_name("organiser");
     let start = DateTime::parse_from_rfc3339("2027-12-27T10:00:00+01:00")?;
@@ -150,7 +164,7 @@ fn main() -> anyhow::Result<()> {
     if keys {
         // `save` never overwrites: a key of an earlier run must be the same.
         for (key, path) in [
-            (&organiser, key_path(&dir)),
+            (&organiser, key_path(dir)),
             (&speakers[0], dir.join(".pandafest").join("speaker.key")),
         ] {
             if !path.exists() {
@@ -164,11 +178,10 @@ fn main() -> anyhow::Result<()> {
             );
         }
     }
-    println!(
+    Ok(format!(
         "wrote {} entries in {} logs to {}",
         manifest.logs.iter().map(|l| l.height).sum::<u64>(),
         manifest.logs.len(),
         logs.display()
-    );
-    Ok(())
+    ))
 }

@@ -29,7 +29,7 @@ pub use manifest::{
     BUNDLE_FORMAT, BUNDLE_FORMAT_2, LogFile, LogPart, Manifest, PartFile, PartKind, SiteRecord,
 };
 pub use read::{BundleLocation, BundleReader, MAX_FETCHED_LOG_FILE, MAX_MANIFEST_SIZE};
-pub use update::update_bundle;
+pub use update::{update_bundle, write_changed_logs};
 pub use write::{
     log_file_prefix, write_bundle, write_log_files, write_manifest, write_site_bundle,
 };

@@ -72,3 +72,54 @@ fn update_in(
     }
     write_manifest(dir, logs, None)
 }
+
+/// For a site's bundle, which [`update_bundle`] leaves alone: writes into
+/// `dir` the files of every log in the store whose line in `listed` (the
+/// manifest lines of the bundle as it was) is missing or out of date, and
+/// of every log with held entries or fork proofs, as
+/// [`super::write_log_files`] writes them. Returns the lines of every log,
+/// kept or written, in the order [`super::write_log_files`] returns them,
+/// and the paths written, relative to `dir`. [`write_manifest`] finishes
+/// the bundle.
+///
+/// Errors: [`BundleError::Io`] on I/O, [`BundleError::Store`] if the store
+/// fails.
+pub fn write_changed_logs(
+    store: &Store,
+    dir: &Path,
+    listed: &[LogFile],
+) -> Result<(Vec<LogFile>, Vec<String>), BundleError> {
+    let listed: BTreeMap<(PublicKey, u64), &LogFile> = listed
+        .iter()
+        .map(|line| ((line.author, line.log_id), line))
+        .collect();
+    let reader = store.read();
+    let held: BTreeSet<(PublicKey, u64)> = reader
+        .held_logs()?
+        .into_iter()
+        .map(|log| (log.author, log.log_id))
+        .collect();
+    let mut proofs = proofs_by_log(&reader)?;
+    let (mut logs, mut written) = (Vec::new(), Vec::new());
+    for log in reader.logs()? {
+        let key = (log.author, log.log_id);
+        let unchanged = listed.get(&key).filter(|line| {
+            !held.contains(&key)
+                && !proofs.contains_key(&key)
+                && line.held.is_none()
+                && line.forks.is_none()
+                && line.height == log.height
+        });
+        if let Some(line) = unchanged {
+            logs.push((*line).clone());
+            continue;
+        }
+        let log_proofs = proofs.remove(&key).unwrap_or_default();
+        let line = write_log(&reader, dir, log.author, log.log_id, log_proofs)?;
+        written.push(line.path.clone());
+        written.extend(line.held.iter().map(|p| p.path.clone()));
+        written.extend(line.forks.iter().map(|p| p.path.clone()));
+        logs.push(line);
+    }
+    Ok((logs, written))
+}

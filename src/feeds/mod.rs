@@ -29,4 +29,4 @@ pub use slot::{PlanPerson, Slot};
 pub use text::{
     clean_text, http_base, markdown_for_apps, markdown_to_text, one_line, slugify, uri_escape,
 };
-pub use write::write_feeds;
+pub use write::{FeedCache, write_feeds, write_feeds_cached};

@@ -80,6 +80,10 @@ pub struct Day {
     pub rooms: Vec<(usize, Vec<Slot>)>,
 }
 
+/// Each event's slot of an earlier plan, with the number and room name it
+/// was made with, by event id.
+pub type SlotCache = std::collections::HashMap<DocumentId, (u32, String, Slot)>;
+
 impl Plan {
     /// The plan of `festival` from `events` (live events the feeds can
     /// express, see [`super::inexpressible`]); days start at `day_change`
@@ -90,6 +94,22 @@ impl Plan {
         events: &[&Event],
         day_change: NaiveTime,
         base_url: Option<&str>,
+    ) -> Plan {
+        Plan::new_cached(model, festival, events, day_change, base_url, None)
+    }
+
+    /// [`Plan::new`], taking each event's slot from `cache` when its
+    /// number and room are the same and it is not in the set of events to
+    /// make again, and leaving this plan's slots in the cache. The caller
+    /// names every event whose slot may differ; a change of the festival
+    /// or the base URL needs an empty cache.
+    pub fn new_cached(
+        model: &Model,
+        festival: &Festival,
+        events: &[&Event],
+        day_change: NaiveTime,
+        base_url: Option<&str>,
+        mut cache: Option<(&mut SlotCache, &BTreeSet<DocumentId>)>,
     ) -> Plan {
         let zone = festival.time_zone;
         let title = one_line(&festival.name);
@@ -129,6 +149,7 @@ impl Plan {
         } else {
             source_days.keys().copied().collect()
         };
+        let cached = cache.as_ref().map(|(slots, remake)| (&**slots, *remake));
         // Slots are made on all threads, then kept in the order of `events`.
         let placed: Vec<(NaiveDate, usize, Slot)> = events
             .par_iter()
@@ -141,10 +162,26 @@ impl Plan {
                     .position(|(location, _)| *location == place)
                     .expect("every place has a room");
                 let name = &rooms[room].1.name;
-                let slot = slot(model, event, *id, &acronym, name, base_url, zone);
+                let kept = cached.and_then(|(slots, remake)| {
+                    let (number, room, slot) = slots.get(&event.id)?;
+                    (!remake.contains(&event.id) && number == id && room == name)
+                        .then(|| slot.clone())
+                });
+                let slot =
+                    kept.unwrap_or_else(|| slot(model, event, *id, &acronym, name, base_url, zone));
                 (day, room, slot)
             })
             .collect();
+        if let Some((slots, _)) = cache.as_mut() {
+            **slots = placed
+                .par_iter()
+                .zip(events)
+                .zip(&ids)
+                .map(|(((_, room, slot), event), id)| {
+                    (event.id, (*id, rooms[*room].1.name.clone(), slot.clone()))
+                })
+                .collect();
+        }
         // Each day's slots by room (an index into `rooms`), in the order of
         // `events` (start, then id).
         let mut by_day: BTreeMap<NaiveDate, Vec<Vec<Slot>>> = BTreeMap::new();

@@ -1,6 +1,6 @@
 //! Writes every feed of a site into the output.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::ical::{CALENDAR_END, CalendarFeed, description};
-use super::plan::Plan;
+use super::plan::{Plan, SlotCache};
 use super::schedule_json::write_schedule_json;
 use super::schedule_xml::write_schedule_xml;
 use super::select::{
@@ -50,9 +50,59 @@ pub fn write_feeds(
     settings: &RenderSettings,
     output: &mut Output,
 ) -> Result<(), OutputError> {
+    let mut cache = FeedCache::default();
+    write_feeds_cached(
+        model,
+        settings,
+        output,
+        &mut cache,
+        &BTreeSet::new(),
+        &|_| true,
+    )?;
+    Ok(())
+}
+
+/// Each event's VEVENT from an earlier [`write_feeds_cached`], and the
+/// room names they were made with.
+#[derive(Debug, Default)]
+pub struct FeedCache {
+    vevents: HashMap<DocumentId, String>,
+    rooms: BTreeMap<DocumentId, String>,
+    /// The schedules' slots, when kept ([`FeedCache::keeping_slots`]).
+    slots: Option<SlotCache>,
+}
+
+impl FeedCache {
+    /// An empty cache that also keeps the schedules' slots (which a single
+    /// build does not need).
+    pub fn keeping_slots() -> FeedCache {
+        FeedCache {
+            slots: Some(SlotCache::new()),
+            ..FeedCache::default()
+        }
+    }
+}
+
+/// [`write_feeds`] for a rebuild: writes only the files whose paths
+/// `wanted` accepts (the schedules as `schedule.xml`), and makes again only
+/// the VEVENTs of events in `remake` or missing from `cache`, taking the
+/// others from it (all of them when the room names changed). The caller
+/// names in `remake` every event whose VEVENT may differ. `cache` then
+/// holds this write's VEVENTs. Returns the path of every file the feeds
+/// have, written or not.
+///
+/// Errors: as [`write_feeds`].
+pub fn write_feeds_cached(
+    model: &Model,
+    settings: &RenderSettings,
+    output: &mut Output,
+    cache: &mut FeedCache,
+    remake: &BTreeSet<DocumentId>,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<BTreeSet<String>, OutputError> {
     let started = std::time::Instant::now();
     let Some(root) = model.festivals.get(&settings.festival) else {
-        return Ok(());
+        return Ok(BTreeSet::new());
     };
     let zone = root.time_zone;
     let base = http_base(settings.base_url.as_deref());
@@ -89,12 +139,13 @@ pub fn write_feeds(
             );
             None
         }
-        _ => Some(Plan::new(
+        _ => Some(Plan::new_cached(
             model,
             root,
             &live,
             settings.day_change,
             base.as_deref(),
+            cache.slots.as_mut().map(|slots| (slots, remake)),
         )),
     };
     let feed = CalendarFeed {
@@ -107,6 +158,17 @@ pub fn write_feeds(
             .filter_map(|r| Some((r.location?, r.name.clone())))
             .collect(),
     };
+    if feed.rooms != cache.rooms {
+        cache.vevents.clear();
+        cache.rooms = feed.rooms.clone();
+    }
+    let mut paths: BTreeSet<String> = events
+        .iter()
+        .map(|e| format!("events/{}.ics", e.id))
+        .collect();
+    if plan.is_some() {
+        paths.extend(["schedule.xml".to_owned(), "schedule.json".to_owned()]);
+    }
     // Everyone with an event gets a feed, even if it cannot hold that event.
     let hosts: BTreeSet<PublicKey> = all.iter().map(|e| e.author).collect();
     // Shared by the calendars (for the events' texts) and the schedules, and
@@ -119,19 +181,24 @@ pub fn write_feeds(
         live: &live,
         hosts,
         plan: plan.clone(),
+        cached: &cache.vevents,
+        remake,
+        wanted,
     };
     let output = output.shared();
     let (ics, schedules) = crate::parallel::join_logged(
         || calendars.write(&output),
         || match plan {
-            Some(plan) => write_schedules(&plan, &output),
-            None => Ok(()),
+            Some(plan) if wanted("schedule.xml") => write_schedules(&plan, &output),
+            _ => Ok(()),
         },
     );
-    ics?;
+    let (vevents, files) = ics?;
     schedules?;
+    paths.extend(files);
+    cache.vevents = events.iter().map(|e| e.id).zip(vevents).collect();
     tracing::debug!(elapsed = ?started.elapsed(), "feeds");
-    Ok(())
+    Ok(paths)
 }
 
 /// The iCalendar feeds of a site, and what they are made from.
@@ -146,6 +213,11 @@ struct Calendars<'a> {
     hosts: BTreeSet<PublicKey>,
     /// The schedule, whose slots hold the live events' texts.
     plan: Option<Arc<Plan>>,
+    /// VEVENTs made before, taken for events not in `remake`.
+    cached: &'a HashMap<DocumentId, String>,
+    remake: &'a BTreeSet<DocumentId>,
+    /// Which files are written.
+    wanted: &'a (dyn Fn(&str) -> bool + Sync),
 }
 
 /// A calendar of several events: its path, its name and the events it
@@ -158,16 +230,22 @@ struct CalendarFile {
 
 impl Calendars<'_> {
     /// Writes `calendar.ics`, `events/<id>.ics`, `locations/<id>.ics` and
-    /// `people/<key>.ics` on all threads, each VEVENT made once.
-    fn write(mut self, output: &SharedOutput) -> Result<(), OutputError> {
+    /// `people/<key>.ics` on all threads, each VEVENT made once. Returns
+    /// the VEVENTs in the order of [`Calendars::events`] and the paths of
+    /// the calendars of several events.
+    fn write(mut self, output: &SharedOutput) -> Result<(Vec<String>, Vec<String>), OutputError> {
         let (vevents, files) = rayon::join(|| self.vevents(output), || self.files());
         let vevents = vevents?;
         // Done with the plan: freed here if the schedules are written.
         self.plan = None;
-        files.par_iter().try_for_each(|file| {
-            let held: Vec<&str> = file.holds.iter().map(|i| vevents[*i].as_str()).collect();
-            self.write_calendar(&file.path, &file.name, &held, output)
-        })
+        files
+            .par_iter()
+            .filter(|file| (self.wanted)(&file.path))
+            .try_for_each(|file| {
+                let held: Vec<&str> = file.holds.iter().map(|i| vevents[*i].as_str()).collect();
+                self.write_calendar(&file.path, &file.name, &held, output)
+            })?;
+        Ok((vevents, files.into_iter().map(|f| f.path).collect()))
     }
 
     /// Every event's VEVENT, in the order of [`Calendars::events`], each
@@ -177,11 +255,19 @@ impl Calendars<'_> {
         self.events
             .par_iter()
             .map(|event| {
-                // Plain text: the plan's texts are Markdown for apps.
-                let description = description(event);
-                let vevent = self.feed.vevent(event, &description);
+                let cached = match self.remake.contains(&event.id) {
+                    true => None,
+                    false => self.cached.get(&event.id).cloned(),
+                };
+                let vevent = cached.unwrap_or_else(|| {
+                    // Plain text: the plan's texts are Markdown for apps.
+                    let description = description(event);
+                    self.feed.vevent(event, &description)
+                });
                 let path = format!("events/{}.ics", event.id);
-                self.write_calendar(&path, &event.title, &[&vevent], output)?;
+                if (self.wanted)(&path) {
+                    self.write_calendar(&path, &event.title, &[&vevent], output)?;
+                }
                 Ok(vevent)
             })
             .collect()

@@ -62,7 +62,7 @@ pub struct Version {
 }
 
 /// A festival or a nested sub-festival.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Festival {
     /// Its document id.
     pub id: DocumentId,
@@ -125,7 +125,7 @@ impl Person {
 }
 
 /// A resource; a location when it has a place.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Resource {
     /// Its document id.
     pub id: DocumentId,
@@ -161,7 +161,7 @@ pub struct Booking {
 }
 
 /// An event that requests resources for its timeframe.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     /// Its document id.
     pub id: DocumentId,

@@ -58,6 +58,12 @@ pub enum BuildError {
         /// Why.
         source: Box<RenderError>,
     },
+    /// An incremental rebuild found that the site gains a file it did not
+    /// render: what it compared missed a change. The next rebuild is whole.
+    #[error(
+        "the rebuild did not render {0}, a file the site now has; the next rebuild builds the site whole"
+    )]
+    Unrendered(String),
     /// The log bundle could not be written into the site.
     #[error("writing the log bundle into the site")]
     Bundle(#[from] BundleError),
@@ -76,6 +82,27 @@ pub fn build_site(
     out: &Path,
     progress: impl Fn(&'static str) -> ProgressBar,
 ) -> Result<BuildSummary, BuildError> {
+    build_keeping(dir, out, progress, false).map(|(summary, _)| summary)
+}
+
+/// What a build worked out, kept for the incremental rebuilds that follow
+/// it ([`super::SiteState`]).
+pub(super) struct Kept {
+    pub model: Model,
+    pub templates: Templates,
+    pub settings: RenderSettings,
+    pub site: SiteRecord,
+    /// The manifest lines of the site's log bundle.
+    pub logs: Vec<crate::bundle::LogFile>,
+}
+
+/// [`build_site`], also returning what it worked out when `keep` is set.
+pub(super) fn build_keeping(
+    dir: &mut FestivalDir,
+    out: &Path,
+    progress: impl Fn(&'static str) -> ProgressBar,
+    keep: bool,
+) -> Result<(BuildSummary, Option<Kept>), BuildError> {
     let started = std::time::Instant::now();
     check_output(&dir.root, out)?;
     let settings_path = dir.config_path();
@@ -141,8 +168,6 @@ pub fn build_site(
             let pages =
                 render_site(&model, &settings, &templates, &mut output, &bar).map_err(failed)?;
             bar.finish_and_clear();
-            // The model is freed by the pool while the build finishes.
-            rayon::spawn(move || drop(model));
             let site = SiteRecord {
                 generator: SiteRecord::this_generator(),
                 festival,
@@ -151,23 +176,40 @@ pub fn build_site(
                 base_url: settings.base_url.clone(),
                 day_change: settings.day_change.format("%H:%M").to_string(),
             };
-            Ok::<_, BuildError>((festival, pages, site))
+            let kept = match keep {
+                true => Some((model, templates, settings)),
+                false => {
+                    // The model is freed by the pool while the build
+                    // finishes.
+                    rayon::spawn(move || drop(model));
+                    None
+                }
+            };
+            Ok::<_, BuildError>((festival, pages, site, kept))
         })();
         let logs = logs
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (logs, built)
     });
-    let (festival, pages, site) = built?;
-    write_manifest(&logs_dir, logs?, Some(site))?;
+    let (festival, pages, site, kept) = built?;
+    let manifest = write_manifest(&logs_dir, logs?, Some(site.clone()))?;
     output.commit().map_err(|e| failed(e.into()))?;
     tracing::debug!(elapsed = ?started.elapsed(), pages, "built");
-    Ok(BuildSummary {
+    let kept = kept.map(|(model, templates, settings)| Kept {
+        model,
+        templates,
+        settings,
+        site,
+        logs: manifest.logs,
+    });
+    let summary = BuildSummary {
         report,
         festival,
         pages,
         output: out.to_owned(),
-    })
+    };
+    Ok((summary, kept))
 }
 
 /// The theme directory `root/themes/<name>/`; `None` for the built-in

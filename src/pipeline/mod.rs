@@ -3,5 +3,7 @@
 //! below it read the model only.
 
 mod build;
+mod incremental;
 
 pub use build::{BuildError, BuildSummary, build_site, render_site, theme_dir};
+pub use incremental::{Rebuilt, SiteState, site_hashes};

@@ -10,11 +10,13 @@ mod documents;
 mod grid;
 pub mod markdown;
 mod pages;
+mod partial;
 mod rows;
 pub mod site;
 mod templates;
 mod view;
 
+pub use partial::{PageCache, PageSelection, prepare_cached, render_selected};
 pub use templates::{BUILTIN, DEFAULT_STYLE, Templates, theme_fingerprint};
 
 use std::path::PathBuf;

@@ -32,7 +32,7 @@ pub(super) struct Pages<'a, 'm, 'o> {
 }
 
 /// One unit of rendering work: a page, or a resource's pages.
-enum Job<'m> {
+pub(super) enum Job<'m> {
     Index,
     Schedule,
     Day(usize),
@@ -73,7 +73,7 @@ impl<'m> Pages<'_, 'm, '_> {
 
     /// Renders `jobs` on all threads, each logging where this thread logs;
     /// returns the number of pages.
-    fn render_jobs(&self, jobs: Vec<Job<'m>>) -> Result<usize, RenderError> {
+    pub(super) fn render_jobs(&self, jobs: Vec<Job<'m>>) -> Result<usize, RenderError> {
         let dispatch = tracing::dispatcher::get_default(|d| d.clone());
         jobs.into_par_iter()
             .with_max_len(16)

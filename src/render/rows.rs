@@ -124,6 +124,19 @@ struct RowContext<'c> {
 ///
 /// Errors: [`RenderError::Page`] naming the event whose row failed.
 pub(super) fn render_rows(cards: &Cards, templates: &Templates) -> Result<Rows, RenderError> {
+    let all: Vec<(&DocumentId, &EventCard)> = cards.iter().collect();
+    render_rows_of(&all, templates)
+}
+
+/// Renders the rows of `cards` (event id and card), on all threads. A row
+/// holds no trace of the marks it was cut at, so rows of different renders
+/// may be mixed.
+///
+/// Errors: [`RenderError::Page`] naming the event whose row failed.
+pub(super) fn render_rows_of(
+    cards: &[(&DocumentId, &EventCard)],
+    templates: &Templates,
+) -> Result<Rows, RenderError> {
     let marks = Marks::new();
     let (root, time) = (marks.root(), marks.time());
     cards
@@ -142,7 +155,7 @@ pub(super) fn render_rows(cards: &Cards, templates: &Templates) -> Result<Rows, 
                 times: escape(&card.times),
                 when: escape(&card.when),
             };
-            Ok((*id, row))
+            Ok((**id, row))
         })
         .collect()
 }

@@ -11,7 +11,6 @@ pub mod http;
 pub mod live;
 pub mod watch;
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
@@ -22,7 +21,7 @@ use anyhow::Context;
 use indicatif::ProgressBar;
 
 use crate::festival_dir::FestivalDir;
-use crate::pipeline::{build_site, theme_dir};
+use crate::pipeline::{Rebuilt, SiteState, theme_dir};
 use http::SiteFiles;
 use live::{Live, LiveEvent};
 use watch::{Change, Watch};
@@ -74,9 +73,9 @@ pub fn serve(
         .clone()
         .unwrap_or_else(|| root.join("public"));
     let live = Arc::new(Live::default());
-    let mut index = BTreeMap::new();
+    let mut state = None;
     let mut seen = dir.store.data_version()?;
-    rebuild(&mut dir, &out, &live, &mut index);
+    rebuild(&mut dir, &out, &live, &mut state, &[]);
     let files = Arc::new(SiteFiles::new(out.clone()));
     let address = SocketAddr::new(options.bind, options.port);
     let listener =
@@ -172,7 +171,7 @@ pub fn serve(
                 }
             }
         }
-        rebuild(&mut dir, &out, &live, &mut index);
+        rebuild(&mut dir, &out, &live, &mut state, &changes);
     }
 }
 
@@ -201,41 +200,52 @@ fn route(files: &SiteFiles, live: &Live, request: tiny_http::Request) {
     }
 }
 
-/// Builds the site into `out`, then tells the open pages what changed
-/// (by the BLAKE3 of every file, against `index`, which it updates) or
-/// why it failed.
+/// Brings the site at `out` up to date after `changes` (none: the first
+/// build): incrementally ([`SiteState::update`]) after new entries, whole
+/// after a change of the settings, templates or theme, or when there is no
+/// site yet. Then tells the open pages what changed, or why it failed.
 fn rebuild(
     dir: &mut FestivalDir,
     out: &Path,
     live: &Live,
-    index: &mut BTreeMap<String, blake3::Hash>,
+    state: &mut Option<SiteState>,
+    changes: &[Change],
 ) {
     let started = Instant::now();
-    match build_site(dir, out, |_| ProgressBar::hidden()) {
-        Ok(summary) => {
-            for line in summary
-                .report
-                .lines()
-                .iter()
-                .filter(|l| !l.starts_with("ingested"))
-            {
+    let whole = changes
+        .iter()
+        .any(|c| matches!(c, Change::Config | Change::Templates | Change::Theme));
+    let rebuilt = match state {
+        Some(state) if whole => state.rebuild_whole(dir),
+        Some(state) => state.update(dir),
+        None => SiteState::build(dir, out, |_| ProgressBar::hidden()).map(|(built, summary)| {
+            let rebuilt = Rebuilt {
+                changed: Vec::new(),
+                pages: summary.pages,
+                whole: Some(summary),
+            };
+            *state = Some(built);
+            rebuilt
+        }),
+    };
+    match rebuilt {
+        Ok(rebuilt) => {
+            let report = rebuilt.whole.iter().flat_map(|s| s.report.lines());
+            for line in report.filter(|l| !l.starts_with("ingested")) {
                 eprintln!("{line}");
             }
-            let now = hash_site(out);
-            let mut changed: Vec<String> = now
-                .iter()
-                .filter(|(path, hash)| index.get(*path) != Some(hash))
-                .map(|(path, _)| path.clone())
-                .collect();
-            changed.extend(index.keys().filter(|p| !now.contains_key(*p)).cloned());
-            changed.sort();
+            let changed = rebuilt.changed;
             eprintln!(
-                "built {} pages in {} ms; {} files changed",
-                summary.pages,
+                "{} {} pages in {} ms; {} files changed",
+                if rebuilt.whole.is_some() {
+                    "built"
+                } else {
+                    "rebuilt"
+                },
+                rebuilt.pages,
                 started.elapsed().as_millis(),
                 changed.len()
             );
-            *index = now;
             let screen = std::fs::read(out.join(crate::screen::VERSION_PATH))
                 .ok()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
@@ -260,28 +270,4 @@ fn report_failure(live: &Live, error: &anyhow::Error) {
     live.send(&LiveEvent::Status {
         error: Some(chain.join("\n")),
     });
-}
-
-/// Every file of the site at `out` with the BLAKE3 of its bytes, by its
-/// relative `/`-separated path.
-fn hash_site(out: &Path) -> BTreeMap<String, blake3::Hash> {
-    use rayon::prelude::*;
-    let paths: Vec<PathBuf> = walkdir::WalkDir::new(out)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect();
-    paths
-        .par_iter()
-        .filter_map(|path| {
-            let bytes = std::fs::read(path).ok()?;
-            let rel = path.strip_prefix(out).ok()?;
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            Some((rel.join("/"), blake3::hash(&bytes)))
-        })
-        .collect()
 }
