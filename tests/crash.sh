@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# kill -9 trials (issue 15): import-schedule, import, build and `event add`,
+# kill -9 trials (issue 15): import-schedule, import, build, `event add`,
+# `sync` (a fresh directory joining from a node) and serve's rebuild,
 # each killed with SIGKILL after a random sleep, CRASH_TRIALS times (default
 # 100). After each kill and after the next run of the same command:
 #   - PRAGMA integrity_check of the store is ok;
@@ -232,6 +233,94 @@ for ((i = 1; i <= trials; i++)); do
     check_leftovers "event add" "$i" "$base"
     check_leftovers "event add" "$i" "$fest"
 done
+
+# --- sync: a fresh directory joins from a running node, killed, then again ---
+echo "sync: $trials trials" >&2
+base=$work/sy
+mkdir -p "$base"
+"$bin" import-schedule "$schedules/rc3-2020-pretalx.json" --into "$base/source" >/dev/null 2>&1
+"$bin" --dir "$base/source" node --no-mdns --listen /ip4/127.0.0.1/tcp/0 >/dev/null 2>"$work/node.err" &
+node_pid=$!
+trap 'kill "$node_pid" 2>/dev/null; rm -rf "$work"' EXIT
+peer=
+for _ in $(seq 1 200); do
+    peer=$(sed -n 's/^listening on //p' "$work/node.err" | head -1)
+    [ -n "$peer" ] && break
+    sleep 0.1
+done
+[ -n "$peer" ] || { echo "crash.sh: the source node did not start: $(tail -3 "$work/node.err")" >&2; exit 1; }
+expected=$(python3 "$checker" store "$base/source/.pandafest/store.sqlite" /dev/null | sed -E 's/.*entries=([0-9]+).*/\1/')
+window=$(timed "$bin" --dir "$base/ref" sync --peer "$peer")
+rm -rf "$base/ref"
+for ((i = 1; i <= trials; i++)); do
+    total=$((total + 1))
+    acks=$work/sy-acks
+    rm -rf "$base/fest" "$acks"
+    kill_run "$bin" --dir "$base/fest" sync --peer "$peer"
+    [ "$killed_rc" = 0 ] && ack "$base/fest" "$acks"
+    if [ -f "$base/fest/.pandafest/store.sqlite" ]; then check_state sync "$i" "$base/fest" "$acks" kill; fi
+    "$bin" --dir "$base/fest" sync --peer "$peer" >/dev/null 2>"$work/err" || { failed_runs=$((failed_runs + 1)); fail sync "$i" "rerun failed: $(tail -1 "$work/err")"; }
+    check_state sync "$i" "$base/fest" "$acks" rerun "$expected"
+    check_leftovers sync "$i" "$base/fest"
+    # A join that was cut short is finished now: nothing left to join.
+    if [ -e "$base/fest/.pandafest/joining" ]; then leftovers=$((leftovers + 1)); fail sync "$i" "rerun: .pandafest/joining is left"; fi
+done
+kill "$node_pid" 2>/dev/null
+wait "$node_pid" 2>/dev/null
+
+# --- serve's rebuild: serve rebuilds after `event add` beside it; killed ---
+# serve writes a rebuild file by file (only what changed), so a kill in the
+# middle of its writes can leave a mix of old and new pages until serve
+# starts again, which builds whole. Those are counted apart (mixed after a
+# kill), not as half sites; after the next start the site must be a cold
+# build's.
+echo "serve rebuild: $trials trials" >&2
+base=$work/sv
+mkdir -p "$base"
+fest=$base/fest
+"$bin" import-schedule "$schedules/rc3-2020-pretalx.json" --into "$fest" >/dev/null 2>&1
+acks=$work/sv-acks
+rm -f "$acks"
+ack "$fest" "$acks"
+serve_mixed=0
+# Starts serve on $fest; sets $serve_pid once it serves.
+start_serve() {
+    "$bin" serve "$fest" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
+    serve_pid=$!
+    for _ in $(seq 1 600); do
+        grep -q '^serving' "$work/serve.out" 2>/dev/null && return 0
+        kill -0 "$serve_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    return 1
+}
+start_serve || { echo "crash.sh: serve did not start: $(tail -3 "$work/serve.err")" >&2; exit 1; }
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
+for ((i = 1; i <= trials; i++)); do
+    total=$((total + 1))
+    start_serve || { failed_runs=$((failed_runs + 1)); fail "serve rebuild" "$i" "serve did not start: $(tail -1 "$work/serve.err")"; continue; }
+    old=$(python3 "$checker" site "$fest/public")
+    add "served $i" >>"$acks" 2>"$work/err" || { failed_runs=$((failed_runs + 1)); fail "serve rebuild" "$i" "event add failed: $(tail -1 "$work/err")"; }
+    # serve hears of the entry within its poll and rebuilds: kill it in
+    # the next 1.5 s.
+    sleep "$(random_delay 1.5)"
+    kill -9 "$serve_pid" 2>/dev/null
+    wait "$serve_pid" 2>/dev/null
+    mid_run=$((mid_run + 1))
+    now=$(python3 "$checker" site "$fest/public")
+    check_state "serve rebuild" "$i" "$fest" "$acks" rerun
+    # The next start builds whole: that is the cold build of the logs.
+    start_serve || { failed_runs=$((failed_runs + 1)); fail "serve rebuild" "$i" "restart failed: $(tail -1 "$work/serve.err")"; continue; }
+    kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
+    new=$(python3 "$checker" site "$fest/public")
+    "$bin" build "$fest" -o "$base/cold" >/dev/null 2>&1
+    [ "$new" = "$(python3 "$checker" site "$base/cold")" ] || { half=$((half + 1)); fail "serve rebuild" "$i" "after a restart the site is not a cold build's"; }
+    rm -rf "$base/cold"
+    if [ "$now" != "$old" ] && [ "$now" != "$new" ]; then serve_mixed=$((serve_mixed + 1)); fi
+    check_state "serve rebuild" "$i" "$fest" "$acks" rerun
+    check_leftovers "serve rebuild" "$i" "$fest"
+done
+echo "serve rebuild: mixed after a kill $serve_mixed of $trials (each mended by the next start)"
 
 echo "killed mid-run $mid_run of $total; store and logs/ disagreements $disagree; failed reruns $failed_runs; acknowledged ids checked $(wc -l <"$acks")"
 echo "kill -9 trials: $total; integrity failures $integrity; lost acknowledged entries $lost; half sites $half; forks $forks; leftovers $leftovers"

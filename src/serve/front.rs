@@ -276,7 +276,10 @@ fn step(c: &mut Conn, client_events: i16, inner_events: i16, now: Instant, open_
                 c.asked.get_or_insert(now);
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(_) => c.closed = true,
+            Err(e) => {
+                tracing::debug!("front: client read failed: {e}");
+                c.closed = true
+            }
         }
     }
     if let Some(inner) = &mut c.inner {
@@ -290,7 +293,10 @@ fn step(c: &mut Conn, client_events: i16, inner_events: i16, now: Instant, open_
                     c.asked = None;
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(_) => c.inner_done = true,
+                Err(e) => {
+                    tracing::debug!("front: inner read failed: {e}");
+                    c.inner_done = true
+                }
             }
         }
         if !c.to_inner.is_empty() {
@@ -318,6 +324,13 @@ fn step(c: &mut Conn, client_events: i16, inner_events: i16, now: Instant, open_
         }
     }
     let drained = c.to_client.is_empty();
+    if c.inner_done && drained && !c.client_done {
+        tracing::debug!(
+            pending = c.to_inner.len(),
+            asked = c.asked.is_some(),
+            "front: the server closed a connection the client keeps open"
+        );
+    }
     if (c.inner_done && drained) || (c.client_done && c.inner.is_none()) {
         c.closed = true;
     }
