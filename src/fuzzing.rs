@@ -47,7 +47,11 @@ pub fn entry(data: &[u8]) {
     let _ = Position::guess(data);
     if let Ok(entry) = decode_entry(data) {
         assert_eq!(entry.bytes, data, "an entry keeps its bytes");
-        assert_eq!(entry.hash, Hash::of(data), "an entry's hash is of its bytes");
+        assert_eq!(
+            entry.hash,
+            Hash::of(data),
+            "an entry's hash is of its bytes"
+        );
         assert!(entry.seq_num > 0, "seq nums start at 1");
         assert_eq!(entry.signed_bytes().len() + 64, data.len());
         assert_eq!(entry.signature().len(), 64);
@@ -126,7 +130,10 @@ pub fn bundle_log(data: &[u8]) {
         file.get(4..4 + len.min(MAX_ENTRY_SIZE))
     });
     let at = first_entry.map(Position::guess);
-    let author = at.as_ref().and_then(|at| at.author).unwrap_or(PublicKey([0; 32]));
+    let author = at
+        .as_ref()
+        .and_then(|at| at.author)
+        .unwrap_or(PublicKey([0; 32]));
     let log_id = at.as_ref().and_then(|at| at.log_id).unwrap_or(0);
     let (size, blake3) = if flags & 4 != 0 {
         (file.len() as u64, Hash::of(file).to_hex())
