@@ -34,6 +34,8 @@ pub mod entry;
 pub mod feeds;
 pub mod festival_dir;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
 pub mod ingest;
 pub mod materialize;

@@ -28,6 +28,7 @@ pub use builder::BundleBuilder;
 pub use manifest::{
     BUNDLE_FORMAT, BUNDLE_FORMAT_2, LogFile, LogPart, Manifest, PartFile, PartKind, SiteRecord,
 };
+pub(crate) use read::read_log_part;
 pub use read::{BundleLocation, BundleReader, MAX_FETCHED_LOG_FILE, MAX_MANIFEST_SIZE};
 pub use update::{update_bundle, write_changed_logs};
 pub use write::{

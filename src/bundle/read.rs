@@ -142,6 +142,12 @@ impl BundleReader {
         })
     }
 
+    /// A bundle at `location` with an already parsed manifest (for the fuzz
+    /// targets, which parse manifests from memory).
+    pub(crate) fn with_manifest(location: BundleLocation, manifest: Manifest) -> BundleReader {
+        BundleReader { location, manifest }
+    }
+
     /// The manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
@@ -184,6 +190,21 @@ impl BundleReader {
                 .flat_map(move |part| LogRecords::open(&self.location, log, part))
         })
     }
+}
+
+/// Streams the records of one file of `log` (`kind`) read from `reader`,
+/// as [`BundleReader::entries`] does for a file in a bundle: the same
+/// limits, and the same checks of size, BLAKE3 and record count against
+/// the manifest's `log`. For the fuzz targets and their corpus test.
+pub(crate) fn read_log_part<'a>(
+    log: &'a LogFile,
+    kind: PartKind,
+    reader: Box<dyn Read + Send>,
+) -> impl Iterator<Item = Result<RawEntry, Rejection>> + 'a {
+    let part = log.parts().into_iter().find(|p| p.kind == kind);
+    part.map(|part| LogRecords::from_reader(log, part, reader))
+        .into_iter()
+        .flatten()
 }
 
 fn source_error(log: &LogFile, part: &LogPart<'_>, reason: String) -> Rejection {
@@ -269,6 +290,22 @@ impl<'a> LogRecords<'a> {
             Err(reason) => records.pending.push(source_error(log, &part, reason)),
         }
         records
+    }
+
+    /// The records of `part` of `log` read from `reader`, with the checks
+    /// against the manifest that [`LogRecords::open`] makes (for the fuzz
+    /// targets, which read log files from memory).
+    fn from_reader(log: &'a LogFile, part: LogPart<'a>, reader: Box<dyn Read + Send>) -> Self {
+        LogRecords {
+            log,
+            part,
+            reader: Some(BufReader::with_capacity(64 * 1024, reader)),
+            hasher: blake3::Hasher::new(),
+            offset: 0,
+            records: 0,
+            pending: Vec::new(),
+            second: None,
+        }
     }
 
     fn read_part(&mut self, what: &str, limit: usize) -> Result<Option<Vec<u8>>, String> {
