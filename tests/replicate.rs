@@ -1335,3 +1335,50 @@ fn a_copied_directory_with_the_same_node_key_is_named() {
     );
     node_a.stop();
 }
+
+#[test]
+fn a_fresh_directory_joins_a_peer_with_more_festivals_than_streams() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _) = own_festival(tmp.path(), "a");
+    for n in 0..20 {
+        let created = pandafest()
+            .arg("--dir")
+            .arg(&a)
+            .args(["festival", "create", "--name", &format!("Fest {n}")])
+            .args(["--start", "2027-07-10 10:00", "--end", "2027-07-11 18:00"])
+            .args(["--time-zone", "Europe/Berlin"])
+            .output()
+            .unwrap();
+        assert!(created.status.success(), "{}", text(&created));
+    }
+    let node_a = Node::start(&a, &[]);
+    let fresh = tmp.path().join("fresh");
+    let joined = sync(&fresh, &["--peer", &node_a.addr]);
+    assert!(joined.status.success(), "{}", text(&joined));
+    assert_eq!(entry_count(&fresh), entry_count(&a));
+    // logs/ of a run killed after the store took the entries in is
+    // caught up by the next sync, though nothing new comes.
+    std::fs::remove_dir_all(fresh.join("logs")).unwrap();
+    let again = sync(&fresh, &["--peer", &node_a.addr]);
+    assert!(again.status.success(), "{}", text(&again));
+    let bundle = pandafest::bundle::BundleReader::open(&fresh.join("logs")).unwrap();
+    assert_eq!(bundle.entry_count(), entry_count(&a));
+    node_a.stop();
+}
+
+#[test]
+fn a_stale_joining_list_does_not_keep_a_directory_from_joining_another_peer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = sample_in(&tmp.path().join("a"));
+    let sample = sample_festival(&a);
+    let fresh = tmp.path().join("fresh");
+    std::fs::create_dir_all(fresh.join(".pandafest")).unwrap();
+    // Left by a join from another peer that was cut short.
+    let stale = Hash([5; 32]);
+    std::fs::write(fresh.join(".pandafest/joining"), format!("{stale}\n")).unwrap();
+    let node_a = Node::start(&a, &[]);
+    let joined = sync(&fresh, &["--peer", &node_a.addr]);
+    assert!(joined.status.success(), "{}", text(&joined));
+    assert_eq!(sample_festival(&fresh), sample);
+    node_a.stop();
+}

@@ -40,6 +40,11 @@ const SETTLE: Duration = Duration::from_millis(500);
 /// connection stays open (idle ones close after 120 s).
 const REFRESH: Duration = Duration::from_secs(30);
 
+/// Requests about festivals under way to one peer at once; the rest wait
+/// their turn (a connection carries at most
+/// [`super::net::MAX_STREAMS`] streams).
+const MAX_PULLS: usize = 8;
+
 /// Faults after which a peer is not dialled for [`BAN`].
 const FAULTS_TO_BAN: u32 = 3;
 
@@ -76,6 +81,8 @@ struct PeerState {
     pulling: HashSet<DocumentId>,
     /// Festivals to ask it about again once the request under way ends.
     again: HashSet<DocumentId>,
+    /// Festivals waiting for a free request slot ([`MAX_PULLS`]).
+    queued: Vec<DocumentId>,
     /// Festivals whose pull finished at least once.
     pulled: HashSet<DocumentId>,
     /// Whether a `Festivals` request is under way, or was answered.
@@ -194,7 +201,10 @@ impl<'a> Worker<'a> {
             }
         }
         let _ = self.to_net.send(ToNet::Stop);
-        self.settle()?;
+        // Forced: a run killed after the store took entries in but before
+        // logs/ was rewritten left logs/ behind; this catches it up even
+        // when nothing new came this time.
+        self.settle_with(true)?;
         self.dir.store.checkpoint()?;
         self.fail_declined()?;
         let mut out: Vec<PeerSummary> = Vec::new();
@@ -314,6 +324,7 @@ impl<'a> Worker<'a> {
                     state.asked = state.festivals_answered;
                     state.unsent = 0;
                     state.declined.clear();
+                    state.queued.clear();
                     if matches!(self.mode, Mode::Sync { .. }) && state.summary.failed.is_none() {
                         state.summary.failed = Some("the connection closed".into());
                     }
@@ -328,7 +339,10 @@ impl<'a> Worker<'a> {
                 peer,
                 festival,
                 response,
-            } => self.on_response(peer, festival, response)?,
+            } => {
+                self.on_response(peer, festival, response)?;
+                self.pull_queued(peer)?;
+            }
             FromNet::Failed {
                 peer,
                 festival,
@@ -341,6 +355,7 @@ impl<'a> Worker<'a> {
                     state.asked = state.festivals_answered;
                 }
                 self.fault(peer, &error);
+                self.pull_queued(peer)?;
             }
             FromNet::Misbehaved { peer, error } => self.fault(peer, &error),
             FromNet::Sent { peer } => {
@@ -358,7 +373,12 @@ impl<'a> Worker<'a> {
     /// which festivals it holds.
     fn start(&mut self, peer: PeerId) -> Result<(), ReplicateError> {
         let festivals = self.festivals()?;
-        if festivals.is_empty() {
+        // A directory that holds no festival yet asks each peer which it
+        // holds, even while it is joining some from an earlier run: this
+        // peer may hold others.
+        let holds_none =
+            self.festival.is_none() && root_festivals(&self.dir.store.read())?.is_empty();
+        if holds_none {
             let state = self.peers.entry(peer).or_default();
             if !state.asked {
                 state.asked = true;
@@ -369,12 +389,30 @@ impl<'a> Worker<'a> {
                     festival: None,
                 });
             }
-            return Ok(());
         }
         for f in festivals {
             self.pull(peer, f)?;
         }
         Ok(())
+    }
+
+    /// Sends the requests that waited for a free slot to `peer`.
+    fn pull_queued(&mut self, peer: PeerId) -> Result<(), ReplicateError> {
+        loop {
+            let next = match self.peers.get(&peer) {
+                Some(state) if state.connected && state.pulling.len() < MAX_PULLS => {
+                    state.queued.first().copied()
+                }
+                _ => None,
+            };
+            let Some(f) = next else {
+                return Ok(());
+            };
+            if let Some(state) = self.peers.get_mut(&peer) {
+                state.queued.remove(0);
+            }
+            self.pull(peer, f)?;
+        }
     }
 
     /// Sends `peer` this side's heights of `f`, unless a request about it
@@ -391,6 +429,13 @@ impl<'a> Worker<'a> {
             state.again.insert(f);
             return Ok(());
         }
+        if state.pulling.len() >= MAX_PULLS {
+            if !state.queued.contains(&f) {
+                state.queued.push(f);
+            }
+            return Ok(());
+        }
+        state.queued.retain(|q| *q != f);
         state.pulling.insert(f);
         state.summary.requests += 1;
         let heights = Unit::read(&self.dir.store.read(), f)?.heights();
@@ -728,8 +773,14 @@ impl<'a> Worker<'a> {
     /// lock when there is a key, as authoring does), then runs the owner
     /// policies of the directory's key on what arrived.
     fn settle(&mut self) -> Result<(), ReplicateError> {
+        self.settle_with(false)
+    }
+
+    /// [`Worker::settle`]; with `force`, also when no entry came in this
+    /// run ([`update_bundle`] then rewrites only the logs `logs/` lacks).
+    fn settle_with(&mut self, force: bool) -> Result<(), ReplicateError> {
         self.last_change = None;
-        if self.dirty.is_empty() {
+        if self.dirty.is_empty() && !force {
             return Ok(());
         }
         let changed = std::mem::take(&mut self.dirty);
@@ -798,6 +849,7 @@ impl<'a> Worker<'a> {
             let done = state.summary.failed.is_some()
                 || (state.unsent == 0
                     && state.pulling.is_empty()
+                    && state.queued.is_empty()
                     && (state.festivals_answered || !mine.is_empty())
                     && mine.iter().all(|(f, heights)| {
                         state.declined.contains_key(f)
