@@ -63,11 +63,19 @@ struct Node {
 
 impl Node {
     fn start(dir: &Path, extra: &[&str]) -> Node {
-        let mut child = pandafest()
+        let mut command = pandafest();
+        command
             .arg("--dir")
             .arg(dir)
             .args(["node", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
-            .args(extra)
+            .args(extra);
+        Node::spawn(command)
+    }
+
+    /// Runs `command` (a `pandafest node`), reads its stderr on a thread
+    /// and waits until it listens; `addr` is its first listen address.
+    fn spawn(mut command: Command) -> Node {
+        let mut child = command
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -861,34 +869,15 @@ impl Drop for Lan {
 
 /// A node in a namespace, with mDNS on.
 fn node_in(ns: &str, dir: &Path, listen: &str) -> Node {
-    let mut child = Command::new("ip")
+    let mut command = Command::new("ip");
+    command
         .args(["netns", "exec", ns])
         .arg(env!("CARGO_BIN_EXE_pandafest"))
         .env("RUST_LOG", "pandafest=info")
         .arg("--dir")
         .arg(dir)
-        .args(["node", "--listen", listen])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (send, lines) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let mut node = Node {
-        child,
-        addr: String::new(),
-        lines,
-        seen: Vec::new(),
-    };
-    node.addr = node.wait_for("listening on ", Duration::from_secs(20));
-    node
+        .args(["node", "--listen", listen]);
+    Node::spawn(command)
 }
 
 #[test]

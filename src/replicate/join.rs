@@ -34,9 +34,15 @@ pub fn load(root: &Path) -> Result<Vec<DocumentId>, ReplicateError> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(at, line)| {
-            line.trim()
-                .parse()
-                .map_err(|e| error(&path, format!("line {}: {e}", at + 1)))
+            line.trim().parse().map_err(|e| {
+                error(
+                    &path,
+                    format!(
+                        "line {}: {e} (delete the file to join afresh from the peers)",
+                        at + 1
+                    ),
+                )
+            })
         })
         .collect()
 }
@@ -85,7 +91,7 @@ mod tests {
         let error = load(dir.path()).unwrap_err().to_string();
         assert!(
             error.ends_with(
-                "joining: line 1: `nonsense` is not a hash id: expected 68 hex digits starting with 0020"
+                "joining: line 1: `nonsense` is not a hash id: expected 68 hex digits starting with 0020 (delete the file to join afresh from the peers)"
             ),
             "{error}"
         );
